@@ -1,0 +1,91 @@
+package archtest
+
+// The architecture as tables. ARCHITECTURE.md says it in prose; this file is what the
+// test enforces, so change the two together.
+
+// A layer is one package of the architecture: a directory of the module and everything
+// below it (model/resp belongs to model). A file may import its own layer, the layers
+// named in imports, the standard library, and the third-party packages matched by
+// thirdParty. A pattern "x/..." matches x and every package below it; any other
+// pattern matches exactly one import path.
+type layer struct {
+	dir        string   // slash-separated, relative to the module root
+	imports    []string // other layers, by dir
+	thirdParty []string // import path patterns
+	anything   bool     // may import any package at all
+}
+
+var layers = []layer{
+	{dir: "cmd/simrun", imports: []string{"scenarios", "reports"}, thirdParty: []string{
+		"github.com/spf13/cobra",
+		"github.com/spf13/pflag",
+		"github.com/schollz/progressbar/v3",
+		"golang.org/x/term",
+		"github.com/dustin/go-humanize",
+	}},
+	{dir: "reports", imports: []string{"scenarios", "checker"}, thirdParty: []string{
+		"gonum.org/v1/plot/...",
+		"gonum.org/v1/gonum/...",
+		"github.com/anishathalye/porcupine",
+		"github.com/dustin/go-humanize",
+	}},
+	{dir: "scenarios", imports: []string{"sim", "model", "faults", "checker"}, thirdParty: []string{
+		"github.com/goccy/go-yaml/...",
+	}},
+	{dir: "checker", thirdParty: []string{
+		"github.com/anishathalye/porcupine",
+	}},
+	{dir: "faults"},
+	{dir: "model"},
+	{dir: "sim"},
+	// Tests of the architecture itself.
+	{dir: "internal", anything: true},
+}
+
+// testThirdParty is what _test.go files may import on top of their layer's table.
+var testThirdParty = []string{
+	"pgregory.net/rapid",
+	"github.com/cockroachdb/datadriven",
+}
+
+// worldDirs are the trees whose non-test files make up the simulated world: one
+// goroutine, a virtual clock, seeded randomness, no I/O. checker and reports run after
+// the simulation and may use goroutines (porcupine does).
+var worldDirs = []string{"sim", "model", "faults", "scenarios/world"}
+
+const (
+	reasonIO    = "the simulated world does no I/O"
+	reasonClock = "the simulated world reads only the virtual clock"
+	reasonRand  = "the simulated world draws only from seeded math/rand/v2 streams"
+	reasonOneG  = "the simulated world runs on one goroutine"
+)
+
+// worldImports are the packages the simulated world may not import, with the reason a
+// finding gives.
+var worldImports = []struct{ pattern, reason string }{
+	{"os/...", reasonIO},
+	{"net/...", reasonIO},
+	{"syscall", reasonIO},
+	{"io/ioutil", reasonIO},
+	{"plugin", reasonIO},
+	{"unsafe", "the simulated world is plain, safe Go"},
+	{"C", "the simulated world is plain, safe Go"},
+	{"runtime/...", "the simulated world does not depend on the real runtime"},
+	{"math/rand", reasonRand},
+	{"crypto/rand", reasonRand},
+}
+
+// clockFuncs are the names in package time that read or wait on the real clock.
+// time.Duration, the constants and the other types stay usable.
+var clockFuncs = map[string]bool{
+	"Now": true, "Since": true, "Until": true, "Sleep": true,
+	"After": true, "AfterFunc": true, "Tick": true, "NewTimer": true, "NewTicker": true,
+}
+
+// randNames are the only names of math/rand/v2 the simulated world may use: the
+// constructors of seeded sources and their types. Everything else there (rand.IntN,
+// rand.Shuffle, ...) draws from the global, unseeded source.
+var randNames = map[string]bool{
+	"New": true, "NewPCG": true, "NewChaCha8": true, "NewZipf": true, "NewSource": true,
+	"Rand": true, "PCG": true, "ChaCha8": true, "Source": true, "Zipf": true,
+}

@@ -1,0 +1,8 @@
+package checker
+
+import (
+	"testing"
+
+	"github.com/goccy/go-yaml"
+	"pgregory.net/rapid"
+)

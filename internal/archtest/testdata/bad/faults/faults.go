@@ -1,0 +1,9 @@
+package faults
+
+import (
+	crand "crypto/rand"
+	"math/rand"
+	"os/exec"
+	"runtime/debug"
+	"syscall"
+)

@@ -1,0 +1,9 @@
+package resp
+
+import (
+	"example.com/bad/model"
+	"net"
+	"unsafe"
+)
+
+const Version = 2

@@ -1,0 +1,3 @@
+package bad
+
+import "example.com/bad"

@@ -1,0 +1,7 @@
+//go:build !linux || ignore
+
+package sim
+
+import "time"
+
+var started = time.Now()

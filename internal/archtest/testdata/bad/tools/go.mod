@@ -1,0 +1,3 @@
+module example.com/bad/tools
+
+go 1.26

@@ -1,0 +1,8 @@
+package checker_test
+
+import (
+	"testing"
+
+	"example.com/clean/checker"
+	"pgregory.net/rapid"
+)

@@ -1,0 +1,7 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/cockroachdb/datadriven"
+)

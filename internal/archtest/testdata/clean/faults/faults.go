@@ -1,0 +1,8 @@
+package faults
+
+import "time"
+
+type Action struct {
+	At   time.Duration
+	Verb string
+}

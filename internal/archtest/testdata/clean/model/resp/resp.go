@@ -1,0 +1,3 @@
+package resp
+
+const Version = 2

@@ -1,0 +1,3 @@
+package html
+
+import "example.com/clean/reports"

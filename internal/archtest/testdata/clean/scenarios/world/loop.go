@@ -1,0 +1,8 @@
+package world
+
+import (
+	"example.com/clean/model"
+	"example.com/clean/sim"
+)
+
+func loop(s *sim.Scheduler) { s.Step() }
