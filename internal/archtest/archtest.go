@@ -283,15 +283,15 @@ func (c *checker) world(f *ast.File) {
 			if !ok || id.Obj != nil {
 				break
 			}
-			switch watched[id.Name] {
-			case "time":
-				if clockFuncs[n.Sel.Name] {
-					c.report(n.Pos(), "uses time.%s: %s", n.Sel.Name, reasonClock)
+			used := id.Name + "." + n.Sel.Name
+			switch ip := watched[id.Name]; {
+			case ip == "time" && clockFuncs[n.Sel.Name]:
+				if id.Name != "time" {
+					used += " (time." + n.Sel.Name + ")"
 				}
-			case "math/rand/v2":
-				if !randNames[n.Sel.Name] {
-					c.report(n.Pos(), "uses rand.%s from math/rand/v2: the global source ignores the seed; draw from a seeded *rand.Rand", n.Sel.Name)
-				}
+				c.report(n.Pos(), "uses %s: %s", used, reasonClock)
+			case ip == "math/rand/v2" && !randNames[n.Sel.Name]:
+				c.report(n.Pos(), "uses %s from math/rand/v2: the global source ignores the seed; draw from a seeded *rand.Rand", used)
 			}
 		}
 		return true

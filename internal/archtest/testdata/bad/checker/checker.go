@@ -1,8 +1,8 @@
 package checker
 
 import (
-	"github.com/anishathalye/porcupine"
 	"example.com/bad/util"
+	"github.com/anishathalye/porcupine"
 	"github.com/spf13/cobra"
 )
 

@@ -2,9 +2,9 @@
 package sim
 
 import (
+	"math/rand/v2"
 	"os"
 	clock "time"
-	"math/rand/v2"
 )
 
 // Fine: durations, seeded sources and their types.

@@ -2,8 +2,8 @@
 package sim
 
 import (
-	clock "time"
 	"math/rand/v2"
+	clock "time"
 )
 
 type Scheduler struct {
