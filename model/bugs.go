@@ -1,0 +1,67 @@
+package model
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Bugs are named, off-by-default defects planted in the engine so that the
+// harness can be shown to catch them ("testing the tester"). Each one is a
+// mistake a real implementation could make.
+type Bugs struct {
+	// PsyncOffByOne ("psync-offset-off-by-one"): on an accepted partial
+	// resync the master sends the backlog from p+1 instead of p, so the
+	// replica misses one byte of the stream.
+	PsyncOffByOne bool
+	// AckBeforeApply ("ack-before-apply"): a replica acknowledges the bytes
+	// it has read from its master rather than the bytes it has applied, so
+	// WAIT can count a replica that does not have the write yet.
+	AckBeforeApply bool
+	// DropLastBlockOnTrim ("drop-last-block-on-trim"): the PSYNC range test
+	// still accepts offsets inside the block most recently trimmed from the
+	// backlog, and serves them from the first byte still held.
+	DropLastBlockOnTrim bool
+	// ForgetSelectAfterFullSync ("forget-select-after-full-sync"): the master
+	// does not reset its stream database after a full sync, so the stream
+	// that follows the snapshot lacks the SELECT the replica needs.
+	ForgetSelectAfterFullSync bool
+}
+
+var bugNames = map[string]func(*Bugs) *bool{
+	"psync-offset-off-by-one":       func(b *Bugs) *bool { return &b.PsyncOffByOne },
+	"ack-before-apply":              func(b *Bugs) *bool { return &b.AckBeforeApply },
+	"drop-last-block-on-trim":       func(b *Bugs) *bool { return &b.DropLastBlockOnTrim },
+	"forget-select-after-full-sync": func(b *Bugs) *bool { return &b.ForgetSelectAfterFullSync },
+}
+
+// BugNames lists every planted bug by name, sorted.
+func BugNames() []string {
+	names := make([]string, 0, len(bugNames))
+	for n := range bugNames {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Enable switches on the named bug.
+func (b *Bugs) Enable(name string) error {
+	f, ok := bugNames[name]
+	if !ok {
+		return fmt.Errorf("unknown bug %q (known: %s)", name, strings.Join(BugNames(), ", "))
+	}
+	*f(b) = true
+	return nil
+}
+
+// Enabled returns the names of the bugs switched on, sorted.
+func (b Bugs) Enabled() []string {
+	var out []string
+	for _, n := range BugNames() {
+		if *bugNames[n](&b) {
+			out = append(out, n)
+		}
+	}
+	return out
+}

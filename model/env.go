@@ -1,0 +1,84 @@
+package model
+
+import "time"
+
+// Env is everything a node needs from the world around it. The runner in
+// package scenarios implements it over the simulated network and clock; the
+// same engine could run over real TCP and a real clock. The engine never
+// reads a clock or starts a goroutine of its own.
+//
+// Calls into the node (Accept, Connected, Data, Writable, Closed, Tick) are
+// made one at a time by the runner; each is one iteration of Redis's event
+// loop, and the node does its beforeSleep work before returning.
+type Env interface {
+	// Now returns the current time since the start of the run.
+	Now() time.Duration
+	// Dial starts connecting to host:port and returns the connection at
+	// once; the node later gets Connected(conn, err). Closing a connection
+	// that has not connected yet abandons the attempt.
+	Dial(host string, port int) Conn
+	// After calls fn once, d from now, unless the returned timer is stopped
+	// first. Timers belong to the node's host: they wait while it is paused
+	// and vanish when it crashes.
+	After(d time.Duration, fn func()) Timer
+	// Log records one line of the node's log (Redis's own log words), which
+	// the runner adds to the trace. Used for rare events only.
+	Log(msg string)
+	// Note reports a replication event the checker draws on its timeline:
+	// kind is one of the Note* constants, peer the other node, offset the
+	// replication offset it concerns.
+	Note(kind NoteKind, peer string, offset int64)
+}
+
+// Timer is a pending call made by Env.After.
+type Timer interface {
+	// Stop cancels the call and reports whether it was still pending.
+	Stop() bool
+}
+
+// Conn is one TCP connection as the node sees it.
+type Conn interface {
+	// Write hands bytes to the socket and returns how many it accepted; the
+	// node keeps the rest and retries when it gets Writable.
+	Write(p []byte) int
+	// Close closes the connection gracefully: bytes already accepted are
+	// still delivered.
+	Close()
+	// Peer returns the remote host name, used in logs and INFO.
+	Peer() string
+	// PeerPort returns the remote port.
+	PeerPort() int
+}
+
+// NoteKind names a replication event for the checker's timeline.
+type NoteKind int
+
+const (
+	NoteLinkUp       NoteKind = iota // a replica's link to its master is CONNECTED
+	NoteLinkDown                     // a replica lost its master link
+	NoteFullResync                   // a master answered +FULLRESYNC
+	NoteContinue                     // a master answered +CONTINUE
+	NotePromoted                     // REPLICAOF NO ONE turned a replica into a master
+	NoteSyncDone                     // a replica finished loading a full-sync snapshot
+	NoteReplicaDropped               // a master dropped a replica (timeout, buffer limit)
+)
+
+func (k NoteKind) String() string {
+	switch k {
+	case NoteLinkUp:
+		return "link-up"
+	case NoteLinkDown:
+		return "link-down"
+	case NoteFullResync:
+		return "fullresync"
+	case NoteContinue:
+		return "continue"
+	case NotePromoted:
+		return "promoted"
+	case NoteSyncDone:
+		return "sync-done"
+	case NoteReplicaDropped:
+		return "replica-dropped"
+	}
+	return "note?"
+}
