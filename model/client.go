@@ -35,8 +35,8 @@ type client struct {
 	listeningPort     int
 	capaEOF           bool
 	capaPsync2        bool
-	prePsync          bool  // came with SYNC: no ACKs, no ACK timeout
-	psyncInitialOff   int64 // offset of the +FULLRESYNC
+	prePsync          bool     // came with SYNC: no ACKs, no ACK timeout
+	psyncInitialOff   int64    // offset of the +FULLRESYNC
 	bulk              [][]byte // snapshot bytes still to send, in order
 	lastPartialWrite  int64
 	obufSoftSince     int64 // when usage first crossed the soft limit; 0 none

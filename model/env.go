@@ -54,13 +54,13 @@ type Conn interface {
 type NoteKind int
 
 const (
-	NoteLinkUp       NoteKind = iota // a replica's link to its master is CONNECTED
-	NoteLinkDown                     // a replica lost its master link
-	NoteFullResync                   // a master answered +FULLRESYNC
-	NoteContinue                     // a master answered +CONTINUE
-	NotePromoted                     // REPLICAOF NO ONE turned a replica into a master
-	NoteSyncDone                     // a replica finished loading a full-sync snapshot
-	NoteReplicaDropped               // a master dropped a replica (timeout, buffer limit)
+	NoteLinkUp         NoteKind = iota // a replica's link to its master is CONNECTED
+	NoteLinkDown                       // a replica lost its master link
+	NoteFullResync                     // a master answered +FULLRESYNC
+	NoteContinue                       // a master answered +CONTINUE
+	NotePromoted                       // REPLICAOF NO ONE turned a replica into a master
+	NoteSyncDone                       // a replica finished loading a full-sync snapshot
+	NoteReplicaDropped                 // a master dropped a replica (timeout, buffer limit)
 )
 
 func (k NoteKind) String() string {
