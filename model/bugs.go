@@ -19,8 +19,9 @@ type Bugs struct {
 	// WAIT can count a replica that does not have the write yet.
 	AckBeforeApply bool
 	// DropLastBlockOnTrim ("drop-last-block-on-trim"): the PSYNC range test
-	// still accepts offsets inside the block most recently trimmed from the
-	// backlog, and serves them from the first byte still held.
+	// keeps accepting offsets in the blocks trimmed from the backlog since
+	// the previous event loop iteration, and serves them from the first
+	// byte still held, so the replica silently misses bytes.
 	DropLastBlockOnTrim bool
 	// ForgetSelectAfterFullSync ("forget-select-after-full-sync"): the master
 	// does not reset its stream database after a full sync, so the stream

@@ -17,6 +17,9 @@ func (n *Node) serverCron() {
 		return
 	}
 	n.cronLoops++
+	if n.master != nil && n.cfg.Bugs.AckBeforeApply {
+		n.processInput(n.master)
+	}
 	n.childProgress()
 	if n.isMaster() {
 		n.activeExpireCycle()

@@ -141,7 +141,22 @@ func (n *Node) psyncInRange(p int64) bool {
 	if n.buf.InRange(p) {
 		return true
 	}
+	if n.cfg.Bugs.DropLastBlockOnTrim && n.buf.HasBacklog() {
+		n.noteTrim()
+		return p >= n.trimmedFrom && p < n.buf.FirstByteOffset()
+	}
 	return false
+}
+
+// noteTrim remembers where the backlog started before its latest trim, for
+// the planted bug drop-last-block-on-trim.
+func (n *Node) noteTrim() {
+	if first := n.buf.FirstByteOffset(); first != n.lastFirst {
+		if first > n.lastFirst && n.lastFirst > 0 {
+			n.trimmedFrom = n.lastFirst
+		}
+		n.lastFirst = first
+	}
 }
 
 // startBgsaveForReplication forks a snapshot child for every replica waiting

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -65,6 +66,8 @@ type Node struct {
 	pending []propOp // operations to propagate when the current command ends
 	inExec  bool     // EXEC is running its queue: propagate once at the end
 	scratch []byte
+
+	lastFirst, trimmedFrom int64 // backlog start before the latest trim (planted bug)
 }
 
 // New returns a node named name with the given configuration. It does
@@ -221,7 +224,12 @@ func (n *Node) Data(conn Conn, p []byte) {
 	} else if c := n.byConn[conn]; c != nil {
 		c.lastInteraction = n.unixtime()
 		c.req.Feed(p)
-		n.processInput(c)
+		if c == n.master && n.cfg.Bugs.AckBeforeApply {
+			// Planted bug: acknowledge what arrived, apply it later.
+			n.sendAck()
+		} else {
+			n.processInput(c)
+		}
 	}
 	n.beforeSleep()
 }
@@ -281,6 +289,9 @@ func (n *Node) beforeSleep() {
 	}
 	if n.buf.HasBacklog() {
 		n.buf.Trim(640)
+		if n.cfg.Bugs.DropLastBlockOnTrim {
+			n.noteTrim()
+		}
 	}
 	for _, c := range n.clients {
 		if c.pendingWrite() {
@@ -296,13 +307,21 @@ func (n *Node) processInput(c *client) {
 		if c == n.master && n.loading != nil {
 			return // the stream waits until the snapshot is loaded
 		}
+		raw := c.req.Buffered()
 		argv, consumed, ok, err := c.req.ReadCommand()
+		if err == nil && ok && c == n.master && c.req.Form() == resp.FormInline {
+			err = errors.New("Master using the inline protocol. Desync?")
+			n.env.Log("WARNING: Receiving inline protocol from master, master stream corruption? Closing the master connection and discarding the cached master.")
+		}
 		if err != nil {
 			n.env.Log(fmt.Sprintf("Protocol error (%v) from client: id=%d", err, c.id))
 			c.addError("ERR " + err.Error())
 			c.closeAfterReply = true
 			if c == n.master {
-				n.freeClient(c, "protocol error")
+				// A protocol error discards the cached master: the next
+				// sync is a full one.
+				n.handleMasterDisconnection("protocol error")
+				n.cached = nil
 			}
 			return
 		}
@@ -310,12 +329,13 @@ func (n *Node) processInput(c *client) {
 			return
 		}
 		if c == n.master {
-			n.masterCommand(c, argv, consumed)
+			n.masterCommand(c, argv, raw[:consumed])
 			continue
 		}
 		if len(argv) == 0 {
-			// An empty line: a replica's keep-alive while it loads.
-			if c.isReplica() {
+			// A bare newline from a replica is its keep-alive while it
+			// loads a snapshot (processInlineBuffer).
+			if c.isReplica() && c.req.Form() == resp.FormNewline {
 				c.ackTime = n.unixtime()
 			}
 			continue

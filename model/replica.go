@@ -2,6 +2,7 @@ package model
 
 import (
 	"bytes"
+	"math"
 	"fmt"
 	"strconv"
 	"strings"
@@ -49,7 +50,9 @@ type loadState struct {
 	lastNewln int64
 }
 
-func newReplyReader() *resp.Reader { return resp.NewReader(resp.Limits{}) }
+// newReplyReader reads what a master sends. Redis applies no bulk length
+// limit to its master's stream.
+func newReplyReader() *resp.Reader { return resp.NewReader(resp.Limits{BulkBytesMax: math.MaxInt}) }
 
 // replicaOffset is slave_repl_offset in INFO.
 func (n *Node) replicaOffset() int64 {
@@ -307,6 +310,7 @@ func (n *Node) resurrectCachedMaster(newid string) {
 		n.createBacklog()
 	}
 	m := n.newClient(l.conn)
+	m.req = newReplyReader()
 	m.reploff, m.readReploff, m.db = cm.reploff, cm.reploff, cm.db
 	if m.db < 0 {
 		m.db = 0
@@ -440,6 +444,7 @@ func (n *Node) finishSync() {
 	n.buf.SetOffset(off)
 	n.createBacklog()
 	m := n.newClient(ls.conn)
+	m.req = newReplyReader()
 	m.reploff, m.readReploff = off, off
 	m.db = ls.file.Aux.ReplStreamDB
 	if m.db < 0 || n.cfg.Bugs.ForgetSelectAfterFullSync {
@@ -463,13 +468,14 @@ func (n *Node) finishSync() {
 // masterCommand applies one command from the master's stream: it runs with
 // no reply, moves reploff by exactly the bytes it took, and forwards those
 // bytes to this node's own replicas (spec §2.3).
-func (n *Node) masterCommand(m *client, argv [][]byte, consumed int) {
+func (n *Node) masterCommand(m *client, argv [][]byte, raw []byte) {
+	consumed := len(raw)
 	m.readReploff += int64(consumed)
 	if len(argv) == 0 {
 		m.reploff += int64(consumed)
 		return
 	}
-	n.fwd = resp.AppendCommand(n.fwd, argv...)
+	n.fwd = append(n.fwd, raw...)
 	n.processCommand(m, argv)
 	m.out = m.out[:0]
 	if n.master != m {
@@ -500,7 +506,7 @@ func (n *Node) sendAck() {
 	}
 	off := m.reploff
 	if n.cfg.Bugs.AckBeforeApply {
-		off = m.readReploff
+		off = m.reploff + int64(len(m.req.Buffered()))
 	}
 	m.conn.Write(resp.AppendCommandString(nil, "REPLCONF", "ACK", strconv.FormatInt(off, 10)))
 }
