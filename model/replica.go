@@ -2,8 +2,8 @@ package model
 
 import (
 	"bytes"
-	"math"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
