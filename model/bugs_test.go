@@ -74,7 +74,7 @@ func TestBugAckBeforeApplyLetsWaitCountUnappliedWrites(t *testing.T) {
 			t.Fatalf("bug=%v: WAIT returned %v", bug, got)
 		}
 		// At the moment WAIT returns, the replica must have the write.
-		_, has := w.nodes["r1"].dbs[0].get("acked")
+		_, has := w.nodes["r1"].dbs[0].get([]byte("acked"))
 		if has == bug {
 			t.Errorf("bug=%v: replica has the acknowledged write when WAIT returns: %v", bug, has)
 		}

@@ -54,10 +54,11 @@ func init() {
 	for _, c := range cmds {
 		commandTable[c.name] = c
 	}
+	cmdSet, cmdGet, cmdPing, cmdReplconf = commandTable["set"], commandTable["get"], commandTable["ping"], commandTable["replconf"]
 }
 
 // lookupCommand finds a command by name, case-insensitively, without
-// allocating for names up to 32 bytes.
+// allocating. The hot commands are matched before the table lookup.
 func lookupCommand(name []byte) *command {
 	var buf [32]byte
 	if len(name) > len(buf) {
@@ -69,8 +70,21 @@ func lookupCommand(name []byte) *command {
 		}
 		buf[i] = ch
 	}
-	return commandTable[string(buf[:len(name)])]
+	lower := buf[:len(name)]
+	switch string(lower) {
+	case "set":
+		return cmdSet
+	case "get":
+		return cmdGet
+	case "ping":
+		return cmdPing
+	case "replconf":
+		return cmdReplconf
+	}
+	return commandTable[string(lower)]
 }
+
+var cmdSet, cmdGet, cmdPing, cmdReplconf *command
 
 // processCommand is Redis's processCommand: checks in Redis's order, then
 // queueing inside MULTI or execution.
@@ -158,7 +172,7 @@ func (c *client) multiHasWrite() bool {
 // master's DEL.
 func (n *Node) lookupKey(c *client, key []byte) (item, bool) {
 	d := n.dbs[c.db]
-	it, ok := d.get(string(key))
+	it, ok := d.get(key)
 	if !ok {
 		return item{}, false
 	}
@@ -241,11 +255,10 @@ func setCommand(n *Node, c *client, argv [][]byte) {
 		}
 		return
 	}
-	it := item{val: append([]byte(nil), argv[2]...), expireMs: expireMs}
 	if keepttl && exists {
-		it.expireMs = old.expireMs
+		expireMs = old.expireMs
 	}
-	n.dbs[c.db].set(string(argv[1]), it)
+	n.dbs[c.db].set(argv[1], argv[2], expireMs)
 	if !get {
 		c.addSimple("OK")
 	}
@@ -300,7 +313,8 @@ func incrCommand(n *Node, c *client, argv [][]byte) {
 		return
 	}
 	v++
-	n.dbs[c.db].set(string(argv[1]), item{val: strconv.AppendInt(nil, v, 10), expireMs: it.expireMs})
+	n.scratch = strconv.AppendInt(n.scratch[:0], v, 10)
+	n.dbs[c.db].set(argv[1], n.scratch, it.expireMs)
 	c.addInt(v)
 	n.alsoPropagate(c.db, argv)
 }
@@ -316,9 +330,9 @@ func parseStrictInt(b []byte) (int64, error) {
 
 func appendCommand(n *Node, c *client, argv [][]byte) {
 	it, _ := n.lookupKey(c, argv[1])
-	val := append(append([]byte(nil), it.val...), argv[2]...)
-	n.dbs[c.db].set(string(argv[1]), item{val: val, expireMs: it.expireMs})
-	c.addInt(int64(len(val)))
+	n.scratch = append(append(n.scratch[:0], it.val...), argv[2]...)
+	n.dbs[c.db].set(argv[1], n.scratch, it.expireMs)
+	c.addInt(int64(len(n.scratch)))
 	n.alsoPropagate(c.db, argv)
 }
 

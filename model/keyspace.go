@@ -24,12 +24,12 @@ type item struct {
 // db is one numbered database: string keys with optional expiry, plus a
 // heap of expiry times that the active expire cycle walks in time order.
 type db struct {
-	keys    map[string]item
+	keys    map[string]*item
 	expires expiryHeap
 	nexp    int // keys with an expiry set
 }
 
-func newDB() *db { return &db{keys: make(map[string]item)} }
+func newDB() *db { return &db{keys: make(map[string]*item)} }
 
 type expiryEntry struct {
 	at  int64
@@ -56,20 +56,31 @@ func (h *expiryHeap) Pop() any {
 	return e
 }
 
-func (d *db) get(key string) (item, bool) {
-	it, ok := d.keys[key]
-	return it, ok
+func (d *db) get(key []byte) (item, bool) {
+	it, ok := d.keys[string(key)]
+	if !ok {
+		return item{}, false
+	}
+	return *it, true
 }
 
-func (d *db) set(key string, it item) {
-	old, existed := d.keys[key]
-	if existed && old.expireMs != 0 {
-		d.nexp--
+// set stores a copy of val under key. An existing key keeps its memory, so
+// overwriting a value allocates nothing.
+func (d *db) set(key []byte, val []byte, expireMs int64) {
+	p, existed := d.keys[string(key)]
+	if existed {
+		if p.expireMs != 0 {
+			d.nexp--
+		}
+		p.val = append(p.val[:0], val...)
+		p.expireMs = expireMs
+	} else {
+		p = &item{val: append([]byte(nil), val...), expireMs: expireMs}
+		d.keys[string(key)] = p
 	}
-	d.keys[key] = it
-	if it.expireMs != 0 {
+	if expireMs != 0 {
 		d.nexp++
-		heap.Push(&d.expires, expiryEntry{at: it.expireMs, key: key})
+		heap.Push(&d.expires, expiryEntry{at: expireMs, key: string(key)})
 	}
 }
 
@@ -102,7 +113,7 @@ func (d *db) nextExpired(nowMs int64) (string, bool) {
 }
 
 func (d *db) flush() {
-	d.keys = make(map[string]item)
+	d.keys = make(map[string]*item)
 	d.expires = nil
 	d.nexp = 0
 }
@@ -133,7 +144,7 @@ func (n *Node) Dataset() []Entry {
 	for i, d := range n.dbs {
 		for _, k := range d.sortedKeys() {
 			it := d.keys[k]
-			out = append(out, Entry{DB: i, Key: k, Value: it.val, ExpireMs: it.expireMs})
+			out = append(out, Entry{DB: i, Key: k, Value: append([]byte(nil), it.val...), ExpireMs: it.expireMs})
 		}
 	}
 	return out

@@ -251,7 +251,7 @@ func (n *Node) loadDataset(s *rdb.Snapshot) {
 			continue
 		}
 		for _, e := range d.Entries {
-			n.dbs[d.Number].set(string(e.Key), item{val: e.Value, expireMs: e.ExpireAtMs})
+			n.dbs[d.Number].set(e.Key, e.Value, e.ExpireAtMs)
 		}
 	}
 }

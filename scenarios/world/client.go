@@ -1,0 +1,163 @@
+package world
+
+import (
+	"time"
+
+	"github.com/replsim/replsim/model/resp"
+	"github.com/replsim/replsim/sim"
+)
+
+// Client is a simulated client process on its own host. It keeps one
+// connection to a node, sends one command at a time and hands each reply
+// (or the loss of the connection) to its owner. The workload generator
+// builds on it.
+type Client struct {
+	Name string
+	Host *sim.Host
+
+	w       *World
+	target  sim.Addr
+	conn    *sim.Conn
+	ready   bool
+	rr      *resp.Reader
+	out     []byte
+	pending []*Call // sent, waiting for replies, in order
+	// Pipeline is how many calls may be in flight at once (default 1).
+	Pipeline int
+	// OnReply is called with each finished call.
+	OnReply func(*Call)
+	// OnConnect is called when the connection is established.
+	OnConnect func()
+	dialing bool
+	inData  bool // commands sent from OnReply go out together after the replies
+}
+
+// Call is one command and what came of it.
+type Call struct {
+	Args   [][]byte
+	Start  time.Duration
+	End    time.Duration
+	Reply  resp.Value
+	Broken bool // the connection broke before the reply: outcome unknown
+}
+
+// NewClient adds a client host to the world, connected to target.
+func (w *World) NewClient(name string, target sim.Addr) *Client {
+	c := &Client{Name: name, Host: w.Net.AddHost(name), w: w, target: target, rr: resp.NewReader(resp.Limits{})}
+	c.connect()
+	return c
+}
+
+// Retarget points the client at another node (after a failover) and
+// reconnects.
+func (c *Client) Retarget(to sim.Addr) {
+	c.target = to
+	if c.conn != nil {
+		c.conn.Close()
+		c.lost()
+	}
+}
+
+func (c *Client) connect() {
+	if c.dialing {
+		return
+	}
+	c.dialing = true
+	c.ready = false
+	c.rr = resp.NewReader(resp.Limits{})
+	c.conn = c.Host.Dial(c.target, func(conn *sim.Conn, err error) {
+		c.dialing = false
+		if err != nil {
+			c.conn = nil
+			c.Host.After(100*time.Millisecond, c.connect)
+			return
+		}
+		c.ready = true
+		if c.OnConnect != nil {
+			c.OnConnect()
+		}
+		c.flush()
+	})
+	c.conn.SetHandler(c)
+}
+
+// Ready reports whether the client is connected and may send a command.
+func (c *Client) Ready() bool {
+	return c.ready && len(c.pending) < max(c.Pipeline, 1)
+}
+
+// Do sends one command; the reply comes to OnReply. It returns false if the
+// client is not ready.
+func (c *Client) Do(args ...[]byte) bool {
+	if !c.Ready() {
+		return false
+	}
+	c.pending = append(c.pending, &Call{Args: args, Start: c.w.Now()})
+	c.out = resp.AppendCommand(c.out, args...)
+	if !c.inData {
+		c.flush()
+	}
+	return true
+}
+
+func (c *Client) flush() {
+	for c.ready && len(c.out) > 0 {
+		n, err := c.conn.Write(c.out)
+		if err != nil || n == 0 {
+			return
+		}
+		c.out = c.out[:copy(c.out, c.out[n:])]
+	}
+}
+
+// Data implements sim.Handler.
+func (c *Client) Data(_ *sim.Conn, p []byte) {
+	c.rr.Feed(p)
+	c.inData = true
+	defer func() {
+		c.inData = false
+		c.flush()
+	}()
+	for len(c.pending) > 0 {
+		v, _, ok, err := c.rr.ReadReply()
+		if err != nil {
+			c.conn.Reset()
+			c.lost()
+			return
+		}
+		if !ok {
+			return
+		}
+		call := c.pending[0]
+		c.pending[0] = nil
+		c.pending = c.pending[1:]
+		call.End = c.w.Now()
+		call.Reply = v
+		if c.OnReply != nil {
+			c.OnReply(call)
+		}
+	}
+}
+
+// Writable implements sim.Handler.
+func (c *Client) Writable(*sim.Conn) { c.flush() }
+
+// Closed implements sim.Handler.
+func (c *Client) Closed(*sim.Conn, error) { c.lost() }
+
+// lost records an in-flight call as unknown and reconnects shortly.
+func (c *Client) lost() {
+	c.conn = nil
+	c.ready = false
+	c.out = c.out[:0]
+	calls := c.pending
+	c.pending = nil
+	for _, call := range calls {
+		call.End = c.w.Now()
+		call.Broken = true
+		if c.OnReply != nil {
+			c.OnReply(call)
+		}
+	}
+	c.Host.After(100*time.Millisecond, c.connect)
+}
