@@ -28,8 +28,8 @@ type Client struct {
 	OnReply func(*Call)
 	// OnConnect is called when the connection is established.
 	OnConnect func()
-	dialing bool
-	inData  bool // commands sent from OnReply go out together after the replies
+	dialing   bool
+	inData    bool // commands sent from OnReply go out together after the replies
 }
 
 // Call is one command and what came of it.

@@ -202,6 +202,6 @@ func (a *conn) Close()        { a.c.Close() }
 func (a *conn) Peer() string  { return a.c.RemoteAddr().Host }
 func (a *conn) PeerPort() int { return a.c.RemoteAddr().Port }
 
-func (a *conn) Data(_ *sim.Conn, p []byte)       { a.n.Engine.Data(a, p) }
-func (a *conn) Writable(_ *sim.Conn)             { a.n.Engine.Writable(a) }
-func (a *conn) Closed(_ *sim.Conn, err error)    { a.n.Engine.Closed(a, err) }
+func (a *conn) Data(_ *sim.Conn, p []byte)    { a.n.Engine.Data(a, p) }
+func (a *conn) Writable(_ *sim.Conn)          { a.n.Engine.Writable(a) }
+func (a *conn) Closed(_ *sim.Conn, err error) { a.n.Engine.Closed(a, err) }
