@@ -264,6 +264,10 @@ func setCommand(n *Node, c *client, argv [][]byte) {
 	}
 	// Relative and absolute expiries go to replicas as PXAT (t_string.c),
 	// and the GET option is not propagated.
+	if !nx && !xx && !keepttl && !get && unit == "" {
+		n.alsoPropagate(c.db, argv)
+		return
+	}
 	prop := [][]byte{argv[0], argv[1], argv[2]}
 	if nx {
 		prop = append(prop, []byte("NX"))
@@ -276,9 +280,6 @@ func setCommand(n *Node, c *client, argv [][]byte) {
 	}
 	if unit != "" {
 		prop = append(prop, []byte("PXAT"), strconv.AppendInt(nil, expireMs, 10))
-	}
-	if !nx && !xx && !keepttl && !get && unit == "" {
-		prop = argv
 	}
 	n.alsoPropagate(c.db, prop)
 }
