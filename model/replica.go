@@ -363,7 +363,11 @@ func (n *Node) readBulkPayload() bool {
 			return false
 		}
 		l.sizeKnown = true
-		n.env.Log("MASTER <-> REPLICA sync: receiving streamed RDB from master")
+		if l.eofMark != nil {
+			n.env.Log("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk")
+		} else {
+			n.env.Log(fmt.Sprintf("MASTER <-> REPLICA sync: receiving %d bytes from master to disk", l.size))
+		}
 	}
 	b := l.rr.Buffered()
 	if len(b) == 0 {
