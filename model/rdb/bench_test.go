@@ -35,8 +35,12 @@ func loopWithCPU(b *testing.B, bytesPerOp int64, f func()) {
 // jsonValue appends a 100-byte JSON-like record, the kind of value whose
 // repeated fragments LZF shrinks.
 func jsonValue(dst []byte, id int) []byte {
-	dst = fmt.Appendf(dst, `{"id":%08d,"name":"user-%08d","mail":"user-%08d@example.com","ok":true,"n":[0,0,0]}`, id, id, id)
-	return dst[:100]
+	start := len(dst)
+	dst = fmt.Appendf(dst, `{"id":%08d,"name":"user-%08d","mail":"user-%08d@example.com","ok":true,"n":[0,0,0,0]}`, id, id, id)
+	for len(dst)-start < 100 {
+		dst = append(dst, ' ')
+	}
+	return dst[:start+100]
 }
 
 // benchSnapshot is 100,000 keys with 100-byte values, random (which LZF
