@@ -14,8 +14,14 @@
 //     insertion sequence), cancelable timers, limits on events and time.
 //   - rand.go: one root seed, named sub-streams derived from it.
 //   - trace.go: one line per delivered event and a SHA-256 over all lines.
-//   - net.go, conn.go, host.go: hosts, listeners, connections, links and the
-//     faults that can be applied to them.
+//   - net.go: the network, its links, and the link faults (cut, stall,
+//     partition, heal).
+//   - host.go: hosts, their timers, and the host faults (crash, restart,
+//     pause).
+//   - conn.go: connections as their owners see them: dial, accept, write,
+//     close, reset, and the handshake behind them.
+//   - stream.go: one direction of a connection: segments, timing, flow
+//     control, delivery; queue.go holds its two containers.
 //
 // The package knows nothing of Redis. The runner in package scenarios wires
 // replication nodes (package model) onto hosts and connections.

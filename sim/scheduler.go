@@ -261,26 +261,28 @@ func (s *Scheduler) compact() {
 	}
 }
 
-// before reports whether a fires before b. It compares (at, seq) as one
-// 128-bit number through the borrow of a subtraction: the heap compares
-// random keys, and a branch on each comparison would be mispredicted half the
-// time. Times are never negative, so the unsigned comparison is exact.
-func before(a, b entry) bool {
+// earlier is 1 if a fires before b and 0 otherwise. It compares (at, seq) as
+// one 128-bit number through the borrow of a subtraction, and returns a
+// number rather than a bool so that pop can pick a child by arithmetic: the
+// heap compares random keys, and a branch on each comparison would be
+// mispredicted half the time. Times are never negative, so comparing them
+// unsigned is exact.
+func earlier(a, b *entry) int {
 	_, borrow := bits.Sub64(a.seq, b.seq, 0)
 	_, borrow = bits.Sub64(uint64(a.at), uint64(b.at), borrow)
-	return borrow != 0
+	return int(borrow)
 }
 
-// The heap is 4-ary: children of i are 4i+1 .. 4i+4. A wider node makes the
-// tree half as deep as a binary heap, and its four children share a cache line
-// or two, which is what makes popping fast.
+// The heap is 4-ary: the children of i are 4i+1 .. 4i+4. Its tree is half as
+// deep as a binary heap's, and four children sit in one or two cache lines.
 
+// up moves the entry at i toward the root until its parent fires earlier.
 func (s *Scheduler) up(i int) {
 	q := s.queue
 	e := q[i]
 	for i > 0 {
 		p := (i - 1) / 4
-		if !before(e, q[p]) {
+		if earlier(&e, &q[p]) == 0 {
 			break
 		}
 		q[i] = q[p]
@@ -289,6 +291,8 @@ func (s *Scheduler) up(i int) {
 	q[i] = e
 }
 
+// down moves the entry at i toward the leaves until it fires before its
+// children. Only compact uses it; pop has a faster way.
 func (s *Scheduler) down(i int) {
 	q := s.queue
 	n := len(q)
@@ -300,11 +304,11 @@ func (s *Scheduler) down(i int) {
 		}
 		m := c
 		for j := c + 1; j < c+4 && j < n; j++ {
-			if before(q[j], q[m]) {
+			if earlier(&q[j], &q[m]) == 1 {
 				m = j
 			}
 		}
-		if !before(q[m], e) {
+		if earlier(&q[m], &e) == 0 {
 			break
 		}
 		q[i] = q[m]
@@ -313,14 +317,42 @@ func (s *Scheduler) down(i int) {
 	q[i] = e
 }
 
-// pop removes the top of the heap.
+// pop removes the top of the heap. It walks the hole at the top down to a
+// leaf, always taking the earliest of four children (a small tournament
+// without branches), then puts the last entry in the hole and lets it rise.
+// The last entry is usually among the latest to fire, so it rises little, and
+// the walk down needs no comparison with it.
 func (s *Scheduler) pop() {
-	n := len(s.queue) - 1
-	s.queue[0] = s.queue[n]
-	s.queue = s.queue[:n]
-	if n > 0 {
-		s.down(0)
+	q := s.queue
+	n := len(q) - 1
+	last := q[n]
+	q = q[:n]
+	s.queue = q
+	if n == 0 {
+		return
 	}
+	i := 0
+	for 4*i+5 <= n { // i has four children
+		c := 4*i + 1
+		kids := q[c : c+4 : c+4]
+		x := earlier(&kids[1], &kids[0])
+		y := 2 + earlier(&kids[3], &kids[2])
+		m := c + x + (y-x)*earlier(&kids[y], &kids[x])
+		q[i] = q[m]
+		i = m
+	}
+	if c := 4*i + 1; c < n { // the one node with fewer than four children
+		m := c
+		for j := c + 1; j < n; j++ {
+			if earlier(&q[j], &q[m]) == 1 {
+				m = j
+			}
+		}
+		q[i] = q[m]
+		i = m
+	}
+	q[i] = last
+	s.up(i)
 }
 
 // FormatTime renders a virtual time as seconds with nanosecond precision,
