@@ -229,14 +229,15 @@ func (n *Node) writeToReplica(c *client) {
 	if !c.streamStarted || c.reader == nil {
 		return
 	}
-	for {
+	// _writeToClient: a reader at the end of a block moves on with
+	// Advance(0), so a PSYNC served from a block boundary is not stuck.
+	for c.reader.HasPending() {
 		chunk := c.reader.Chunk()
-		if len(chunk) == 0 {
-			return
-		}
-		w := c.conn.Write(chunk)
-		if w == 0 {
-			return
+		w := 0
+		if len(chunk) > 0 {
+			if w = c.conn.Write(chunk); w == 0 {
+				return
+			}
 		}
 		c.reader.Advance(w)
 		n.stats.StreamBytesSent += int64(w)
