@@ -34,6 +34,7 @@ type Client struct {
 
 // Call is one command and what came of it.
 type Call struct {
+	Tag    int // the owner's reference, -1 when none
 	Args   [][]byte
 	Start  time.Duration
 	End    time.Duration
@@ -47,6 +48,12 @@ func (w *World) NewClient(name string, target sim.Addr) *Client {
 	c.connect()
 	return c
 }
+
+// Target returns the address the client connects to.
+func (c *Client) Target() sim.Addr { return c.target }
+
+// InFlight returns the number of calls waiting for replies.
+func (c *Client) InFlight() int { return len(c.pending) }
 
 // Retarget points the client at another node (after a failover) and
 // reconnects.
@@ -88,11 +95,14 @@ func (c *Client) Ready() bool {
 
 // Do sends one command; the reply comes to OnReply. It returns false if the
 // client is not ready.
-func (c *Client) Do(args ...[]byte) bool {
+func (c *Client) Do(args ...[]byte) bool { return c.DoTag(-1, args...) }
+
+// DoTag is Do with a reference that comes back in the Call.
+func (c *Client) DoTag(tag int, args ...[]byte) bool {
 	if !c.Ready() {
 		return false
 	}
-	c.pending = append(c.pending, &Call{Args: args, Start: c.w.Now()})
+	c.pending = append(c.pending, &Call{Tag: tag, Args: args, Start: c.w.Now()})
 	c.out = resp.AppendCommand(c.out, args...)
 	if !c.inData {
 		c.flush()

@@ -37,6 +37,8 @@ type Options struct {
 	Limits sim.Limits
 	// Trace receives one line per event; nil keeps only the hash.
 	Trace io.Writer
+	// Window is the network's per-direction window (0: sim's default).
+	Window int
 }
 
 // Note is one replication event on a node's timeline, for the checker.
@@ -70,6 +72,9 @@ func New(opts Options) (*World, error) {
 	}
 	w.Trace.Printf(0, "seed %d", opts.Seed)
 	w.Net = sim.NewNetwork(w.Sched, w.Seeds.Stream("net"), w.Trace, opts.Link)
+	if opts.Window > 0 {
+		w.Net.WindowBytes = opts.Window
+	}
 	for _, spec := range opts.Nodes {
 		if _, dup := w.byNam[spec.Name]; dup {
 			return nil, fmt.Errorf("node %q defined twice", spec.Name)

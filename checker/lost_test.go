@@ -1,0 +1,26 @@
+package checker
+
+import "testing"
+
+func TestLostWrites(t *testing.T) {
+	h := []Op{
+		{Client: "c1", Op: "set", Key: "a", Value: "1", Call: 10, Return: 20, Outcome: OK},
+		{Client: "c2", Op: "set", Key: "a", Value: "2", Call: 30, Return: 40, Outcome: OK},
+		{Client: "c1", Op: "set", Key: "b", Value: "x", Call: 10, Return: 20, Outcome: OK},
+		{Client: "c1", Op: "set", Key: "c", Value: "y", Call: 10, Return: 20, Outcome: OK},
+		{Client: "c2", Op: "set", Key: "c", Value: "z", Call: 15, Return: 0, Outcome: Unknown},
+		{Client: "c1", Op: "set", Key: "d", Value: "q", Call: 10, Return: 20, Outcome: OK},
+		{Client: "c2", Op: "del", Key: "d", Call: 30, Return: 40, Outcome: OK},
+	}
+	// a: the later write won, nothing lost. b: gone, lost. c: the unknown
+	// write may have landed after, not lost. d: a DEL explains anything.
+	lost := LostWrites(h, map[string]string{"a": "2", "c": "z"})
+	if len(lost) != 1 || lost[0].Key != "b" {
+		t.Fatalf("lost %v, want only b", lost)
+	}
+	// a ends with the first value although the second returned later: lost.
+	lost = LostWrites(h[:2], map[string]string{"a": "1"})
+	if len(lost) != 1 || lost[0].Value != "2" {
+		t.Fatalf("lost %v, want the second write to a", lost)
+	}
+}

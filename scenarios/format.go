@@ -1,0 +1,229 @@
+package scenarios
+
+import (
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/token"
+)
+
+// The shape of a scenario file, as decoded. Every key of the format is a
+// field here; decoding refuses any other key. Spec (spec.go) is the
+// validated, typed form the runner uses.
+
+type fileYAML struct {
+	Name        Text       `yaml:"name"`
+	Description Text       `yaml:"description"`
+	Duration    Duration   `yaml:"duration"`
+	HealTimeout Duration   `yaml:"heal-timeout"`
+	Seeds       []Int      `yaml:"seeds"`
+	Protocol    Text       `yaml:"protocol"`
+	Nodes       []nodeYAML `yaml:"nodes"`
+	Config      configYAML `yaml:"config"`
+	Network     netYAML    `yaml:"network"`
+	Dataset     *dataYAML  `yaml:"dataset"`
+	Workload    *workYAML  `yaml:"workload"`
+	Faults      []faultYAML `yaml:"faults"`
+	Expect      expectYAML `yaml:"expect"`
+	Bugs        []Text     `yaml:"bugs"`
+}
+
+type nodeYAML struct {
+	Name      Text       `yaml:"name"`
+	ReplicaOf Text       `yaml:"replicaof"`
+	Config    configYAML `yaml:"config"`
+}
+
+// configYAML keeps redis.conf parameters in file order with positions.
+type configYAML struct {
+	Items []configItem
+}
+
+type configItem struct {
+	Key   string
+	Value string
+	KeyTk *token.Token
+	ValTk *token.Token
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler.
+func (c *configYAML) UnmarshalYAML(n ast.Node) error {
+	if _, ok := n.(*ast.NullNode); ok {
+		return nil
+	}
+	m, ok := n.(*ast.MappingNode)
+	if !ok {
+		return errAt(n.GetToken(), "config must be a mapping of redis.conf parameters")
+	}
+	for _, kv := range m.Values {
+		key, err := scalarText(kv.Key, "config key")
+		if err != nil {
+			return err
+		}
+		val, err := scalarText(kv.Value, "config value")
+		if err != nil {
+			return err
+		}
+		c.Items = append(c.Items, configItem{Key: key, Value: val, KeyTk: kv.Key.GetToken(), ValTk: kv.Value.GetToken()})
+	}
+	return nil
+}
+
+type netYAML struct {
+	Latency   Duration   `yaml:"latency"`
+	Jitter    Duration   `yaml:"jitter"`
+	Bandwidth Bandwidth  `yaml:"bandwidth"`
+	Segment   Size       `yaml:"segment-size"`
+	Window    Size       `yaml:"window"`
+	Links     []linkYAML `yaml:"links"`
+}
+
+type linkYAML struct {
+	Between   []Text    `yaml:"between"`
+	Latency   Duration  `yaml:"latency"`
+	Jitter    Duration  `yaml:"jitter"`
+	Bandwidth Bandwidth `yaml:"bandwidth"`
+}
+
+type dataYAML struct {
+	Keys      Int  `yaml:"keys"`
+	KeySize   Int  `yaml:"key-size"`
+	ValueSize Size `yaml:"value-size"`
+}
+
+type workYAML struct {
+	Clients   Int         `yaml:"clients"`
+	Rate      Float       `yaml:"rate"`
+	Keys      Int         `yaml:"keys"`
+	KeySize   Int         `yaml:"key-size"`
+	ValueSize Size        `yaml:"value-size"`
+	Mix       mixYAML     `yaml:"mix"`
+	ReadsFrom Text        `yaml:"reads-from"`
+	DB        Int         `yaml:"db"`
+	Wait      *waitYAML   `yaml:"wait"`
+	Bursts    []burstYAML `yaml:"bursts"`
+}
+
+type mixYAML struct {
+	Items []configItem
+	Tok   *token.Token
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler.
+func (m *mixYAML) UnmarshalYAML(n ast.Node) error {
+	m.Tok = n.GetToken()
+	var c configYAML
+	if err := c.UnmarshalYAML(n); err != nil {
+		return err
+	}
+	m.Items = c.Items
+	return nil
+}
+
+type waitYAML struct {
+	Replicas Int      `yaml:"replicas"`
+	Timeout  Duration `yaml:"timeout"`
+}
+
+type burstYAML struct {
+	At     Duration `yaml:"at"`
+	Writes Int      `yaml:"writes"`
+}
+
+// faultYAML is one entry of faults: one verb key (or random: <verb>) plus
+// timing and duration keys.
+type faultYAML struct {
+	At           Duration      `yaml:"at"`
+	Every        Duration      `yaml:"every"`
+	From         Duration      `yaml:"from"`
+	Until        Duration      `yaml:"until"`
+	Random       Text          `yaml:"random"`
+	MeanEvery    Duration      `yaml:"mean-every"`
+	For          DurationRange `yaml:"for"`
+	RestartAfter Duration      `yaml:"restart-after"`
+	OneWay       Bool          `yaml:"one-way"`
+	Between      []Text        `yaml:"between"`
+	Node         Text          `yaml:"node"`
+
+	Disconnect []Text   `yaml:"disconnect"`
+	Stall      []Text   `yaml:"stall"`
+	Partition  [][]Text `yaml:"partition"`
+	Crash      Text     `yaml:"crash"`
+	Pause      Text     `yaml:"pause"`
+	Failover   Text     `yaml:"failover"`
+
+	tok *token.Token
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler, keeping the entry's
+// position for errors about the entry as a whole.
+func (f *faultYAML) UnmarshalYAML(n ast.Node) error {
+	type plain faultYAML
+	var p plain
+	if err := nodeToStrict(n, &p); err != nil {
+		return err
+	}
+	*f = faultYAML(p)
+	f.tok = n.GetToken()
+	return nil
+}
+
+// expectYAML keeps expectations in file order.
+type expectYAML struct {
+	Items []expectItem
+}
+
+type expectItem struct {
+	Key   string
+	KeyTk *token.Token
+	// One of: an exact number, a boolean, or bounds.
+	Eq       *int64
+	Bool     *bool
+	Min, Max *int64
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler.
+func (e *expectYAML) UnmarshalYAML(n ast.Node) error {
+	if _, ok := n.(*ast.NullNode); ok {
+		return nil
+	}
+	m, ok := n.(*ast.MappingNode)
+	if !ok {
+		return errAt(n.GetToken(), "expect must be a mapping of figure: value")
+	}
+	for _, kv := range m.Values {
+		key, err := scalarText(kv.Key, "expectation")
+		if err != nil {
+			return err
+		}
+		it := expectItem{Key: key, KeyTk: kv.Key.GetToken()}
+		switch v := kv.Value.(type) {
+		case *ast.MappingNode:
+			var b struct {
+				Min *Int `yaml:"min"`
+				Max *Int `yaml:"max"`
+			}
+			if err := nodeToStrict(v, &b); err != nil {
+				return err
+			}
+			if b.Min == nil && b.Max == nil {
+				return errAt(v.GetToken(), "bounds need min, max or both")
+			}
+			if b.Min != nil {
+				it.Min = &b.Min.N
+			}
+			if b.Max != nil {
+				it.Max = &b.Max.N
+			}
+		case *ast.BoolNode:
+			b := v.Value
+			it.Bool = &b
+		default:
+			var i Int
+			if err := i.UnmarshalYAML(kv.Value); err != nil {
+				return errAt(kv.Value.GetToken(), "an expectation is a number, true/false, or {min: N, max: N}")
+			}
+			it.Eq = &i.N
+		}
+		e.Items = append(e.Items, it)
+	}
+	return nil
+}

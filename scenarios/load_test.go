@@ -1,0 +1,22 @@
+package scenarios
+
+import (
+	"testing"
+)
+
+// The example of the format in the issue, every key of it, must load.
+func TestExampleLoads(t *testing.T) {
+	s, err := LoadFile("testdata/example.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Name != "short-disconnect" || len(s.Nodes) != 3 || len(s.Faults) != 8 || len(s.Expect) != 3 {
+		t.Fatalf("loaded %+v", s)
+	}
+	if got := s.Nodes[2].Config.ReplTimeout.String(); got != "30s" {
+		t.Errorf("r2 repl-timeout %s, want 30s", got)
+	}
+	if got := s.Nodes[0].Config.ReplBacklogSizeBytes; got != 1<<20 {
+		t.Errorf("repl-backlog-size %d", got)
+	}
+}

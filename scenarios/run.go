@@ -1,0 +1,272 @@
+package scenarios
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/replsim/replsim/checker"
+	"github.com/replsim/replsim/model"
+	"github.com/replsim/replsim/scenarios/spec"
+	"github.com/replsim/replsim/scenarios/world"
+)
+
+// Summary is summary.json: the figures of one run, its expectations and
+// the verdict. Everything but WallTime is the same for the same scenario and
+// seed.
+type Summary struct {
+	Scenario       string                 `json:"scenario"`
+	File           string                 `json:"file"`
+	Seed           uint64                 `json:"seed"`
+	Protocol       string                 `json:"protocol"`
+	SimTime        string                 `json:"sim_time"`
+	SimTimeNs      int64                  `json:"sim_time_ns"`
+	WallTime       string                 `json:"wall_time"`
+	Events         uint64                 `json:"events"`
+	TraceSHA256    string                 `json:"trace_sha256"`
+	SyncFull       int64                  `json:"sync_full"`
+	SyncPartialOK  int64                  `json:"sync_partial_ok"`
+	SyncPartialErr int64                  `json:"sync_partial_err"`
+	FullResyncs    int64                  `json:"full_resyncs"`
+	PartialResyncs int64                  `json:"partial_resyncs"`
+	Reconnects     int64                  `json:"reconnects"`
+	WritesAcked    int64                  `json:"writes_acked"`
+	WritesRejected int64                  `json:"writes_rejected"`
+	LostWrites     int64                  `json:"lost_writes"`
+	LostWaited     int64                  `json:"lost_waited_writes"`
+	SnapshotBytes  int64                  `json:"snapshot_bytes"`
+	StreamBytes    int64                  `json:"stream_bytes"`
+	Converged      bool                   `json:"converged"`
+	ConvergeReason string                 `json:"converge_reason,omitempty"`
+	ConvergeTime   string                 `json:"converge_time,omitempty"`
+	Linearizable   *bool                  `json:"linearizable"`
+	Limit          string                 `json:"limit,omitempty"`
+	Bugs           []string               `json:"bugs,omitempty"`
+	Expectations   []ExpectationResult    `json:"expectations"`
+	OK             bool                   `json:"ok"`
+	Nodes          map[string]model.Stats `json:"nodes"`
+	Replay         string                 `json:"replay"`
+
+	figures map[string]int64
+}
+
+// ExpectationResult is one expectation checked.
+type ExpectationResult struct {
+	Name string `json:"name"`
+	Want string `json:"want"`
+	Got  string `json:"got"`
+	OK   bool   `json:"ok"`
+}
+
+// Outcome of one run: the summary plus the raw result.
+type Outcome struct {
+	Summary *Summary
+	Result  *world.Result
+}
+
+// RunOptions control one run from the outside.
+type RunOptions struct {
+	// OutDir receives summary.json, trace.log and history.json; "" writes
+	// nothing.
+	OutDir string
+	// Trace receives trace lines as well (or instead of OutDir).
+	Trace io.Writer
+}
+
+// Run runs the scenario under one seed, checks it, and writes the artifacts.
+func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Outcome, error) {
+	var traceW io.Writer = opts.Trace
+	var traceFile *os.File
+	var buf *bufio.Writer
+	if opts.OutDir != "" {
+		if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
+			return nil, err
+		}
+		f, err := os.Create(filepath.Join(opts.OutDir, "trace.log"))
+		if err != nil {
+			return nil, err
+		}
+		traceFile = f
+		buf = bufio.NewWriterSize(f, 1<<20)
+		if traceW != nil {
+			traceW = io.MultiWriter(traceW, buf)
+		} else {
+			traceW = buf
+		}
+	}
+	start := time.Now()
+	res, err := world.Run(s, seed, world.RunOptions{Trace: traceW})
+	wall := time.Since(start)
+	if traceFile != nil {
+		buf.Flush()
+		traceFile.Close()
+	}
+	if err != nil {
+		return nil, err
+	}
+	sum := summarize(s, res, wall)
+	if opts.OutDir != "" {
+		if err := writeJSON(filepath.Join(opts.OutDir, "summary.json"), sum); err != nil {
+			return nil, err
+		}
+		if err := writeJSON(filepath.Join(opts.OutDir, "history.json"), res.History); err != nil {
+			return nil, err
+		}
+	}
+	return &Outcome{Summary: sum, Result: res}, nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// ReplayCommand is the command line that reproduces a run.
+func ReplayCommand(s *spec.Spec, seed uint64) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "go run ./cmd/simrun run %s --seed %d", s.File, seed)
+	for _, set := range s.Sets {
+		fmt.Fprintf(&b, " --set %s", set)
+	}
+	return b.String()
+}
+
+func summarize(s *spec.Spec, res *world.Result, wall time.Duration) *Summary {
+	sum := &Summary{
+		Scenario: s.Name, File: s.File, Seed: res.Seed, Protocol: res.Protocol,
+		SimTime: res.SimTime.String(), SimTimeNs: int64(res.SimTime), WallTime: wall.Round(time.Millisecond).String(),
+		Events: res.Events, TraceSHA256: res.TraceSHA,
+		FullResyncs: res.FullResyncs, PartialResyncs: res.PartialResyncs, Reconnects: res.Reconnects,
+		WritesAcked: res.WritesAcked, WritesRejected: res.WritesRejected,
+		Converged: res.Converged, ConvergeReason: res.ConvergeReason, Limit: res.Limit,
+		Bugs: s.Bugs.Enabled(), Nodes: res.Nodes, Replay: ReplayCommand(s, res.Seed),
+	}
+	var timeouts, obuf, linkTimeouts int64
+	for _, st := range res.Nodes {
+		sum.SyncFull += st.SyncFull
+		sum.SyncPartialOK += st.SyncPartialOK
+		sum.SyncPartialErr += st.SyncPartialErr
+		sum.SnapshotBytes += st.SnapshotBytesSent
+		sum.StreamBytes += st.StreamBytesSent
+		timeouts += st.ReplicaDisconnectsTimeout
+		obuf += st.ReplicaDisconnectsOutputBuffer
+		linkTimeouts += st.MasterLinkTimeouts
+	}
+	final := map[string]string{}
+	for _, e := range res.Datasets[res.FinalMaster] {
+		if e.DB == s.Workload.DB {
+			final[e.Key] = string(e.Value)
+		}
+	}
+	waitN := 1
+	if s.Workload.Wait != nil && s.Workload.Wait.Replicas > 0 {
+		waitN = s.Workload.Wait.Replicas
+	}
+	for _, op := range checker.LostWrites(res.History, final) {
+		sum.LostWrites++
+		if op.Waited >= waitN {
+			sum.LostWaited++
+		}
+	}
+	sum.figures = map[string]int64{
+		"full_resyncs": sum.FullResyncs, "partial_resyncs": sum.PartialResyncs, "reconnects": sum.Reconnects,
+		"sync_full": sum.SyncFull, "sync_partial_ok": sum.SyncPartialOK, "sync_partial_err": sum.SyncPartialErr,
+		"writes_acked": sum.WritesAcked, "writes_rejected": sum.WritesRejected,
+		"lost_writes": sum.LostWrites, "lost_waited_writes": sum.LostWaited,
+		"replica_timeouts": timeouts, "output_buffer_disconnects": obuf, "master_link_timeouts": linkTimeouts,
+		"noreplicas_errors": res.NoreplicasErrors,
+	}
+	sum.OK = true
+	for _, e := range s.Expect {
+		r := sum.check(e)
+		sum.Expectations = append(sum.Expectations, r)
+		sum.OK = sum.OK && r.OK
+	}
+	return sum
+}
+
+func (sum *Summary) check(e spec.Expectation) ExpectationResult {
+	r := ExpectationResult{Name: e.Name, Want: e.Want()}
+	if e.Bool != nil {
+		var got *bool
+		switch e.Name {
+		case "converged":
+			got = &sum.Converged
+		case "linearizable":
+			got = sum.Linearizable
+		}
+		if got == nil {
+			r.Got = "not checked"
+			return r
+		}
+		r.Got = fmt.Sprint(*got)
+		r.OK = *got == *e.Bool
+		return r
+	}
+	v, ok := sum.figures[e.Name]
+	if !ok {
+		r.Got = "not measured"
+		return r
+	}
+	r.Got = fmt.Sprint(v)
+	r.OK = (e.Eq == nil || v == *e.Eq) && (e.Min == nil || v >= *e.Min) && (e.Max == nil || v <= *e.Max)
+	return r
+}
+
+// Text renders the human summary printed by simrun run.
+func (sum *Summary) Text() string {
+	var b strings.Builder
+	verdict := "OK"
+	if !sum.OK {
+		verdict = "FAILED"
+	}
+	fmt.Fprintf(&b, "%s: %s (seed %d, protocol %s)\n", sum.Scenario, verdict, sum.Seed, sum.Protocol)
+	fmt.Fprintf(&b, "  simulated %s in %s, %d events, trace %s\n", sum.SimTime, sum.WallTime, sum.Events, sum.TraceSHA256[:16])
+	fmt.Fprintf(&b, "  syncs: %d full (%d after the first), %d partial, %d partial refused; %d reconnects\n",
+		sum.SyncFull, sum.FullResyncs, sum.SyncPartialOK, sum.SyncPartialErr, sum.Reconnects)
+	fmt.Fprintf(&b, "  writes: %d acknowledged, %d rejected, %d lost (%d of them acknowledged by WAIT)\n",
+		sum.WritesAcked, sum.WritesRejected, sum.LostWrites, sum.LostWaited)
+	conv := "converged"
+	if !sum.Converged {
+		conv = "NOT converged: " + sum.ConvergeReason
+	}
+	fmt.Fprintf(&b, "  %s\n", conv)
+	if sum.Limit != "" {
+		fmt.Fprintf(&b, "  limit: %s\n", sum.Limit)
+	}
+	names := make([]string, 0, len(sum.Expectations))
+	for _, e := range sum.Expectations {
+		mark := "ok  "
+		if !e.OK {
+			mark = "FAIL"
+		}
+		names = append(names, fmt.Sprintf("  %s %s: want %s, got %s", mark, e.Name, e.Want, e.Got))
+	}
+	if len(names) > 0 {
+		b.WriteString("  expectations:\n")
+		for _, n := range names {
+			b.WriteString("  " + n + "\n")
+		}
+	}
+	fmt.Fprintf(&b, "  replay: %s\n", sum.Replay)
+	return b.String()
+}
+
+// sortedKeys is a helper for deterministic output.
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

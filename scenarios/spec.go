@@ -1,0 +1,355 @@
+package scenarios
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml/token"
+
+	"github.com/replsim/replsim/model"
+	"github.com/replsim/replsim/scenarios/spec"
+	"github.com/replsim/replsim/sim"
+)
+
+// Figures that an expectation may name: booleans and counts.
+var (
+	boolFigures  = []string{"converged", "linearizable"}
+	countFigures = []string{"full_resyncs", "partial_resyncs", "reconnects", "sync_full", "sync_partial_ok",
+		"sync_partial_err", "writes_acked", "writes_rejected", "lost_writes", "lost_waited_writes",
+		"replica_timeouts", "output_buffer_disconnects", "master_link_timeouts", "noreplicas_errors", "stale_reads"}
+)
+
+var mixOps = []string{"set", "get", "incr", "append", "del"}
+
+var hostName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
+
+// reserved names are fault selectors and client hosts, not node names.
+func reservedName(s string) bool {
+	return s == "master" || s == "replicas" || s == "replica" || s == "clients" || s == "burst" ||
+		regexp.MustCompile(`^c[0-9]+$`).MatchString(s)
+}
+
+// validate turns the decoded file into a Spec, or an error at the first
+// problem.
+func validate(f *fileYAML) (*spec.Spec, error) {
+	s := builder{&spec.Spec{Name: f.Name.V, Description: f.Description.V}}
+	if s.Name == "" {
+		return nil, errAt(f.Name.Tok, "the scenario needs a name")
+	}
+	s.Duration = f.Duration.D
+	if s.Duration <= 0 {
+		return nil, errAt(f.Duration.Tok, "duration must be greater than 0 (the length of the fault phase, e.g. 5m)")
+	}
+	s.HealTimeout = 5 * time.Minute
+	if f.HealTimeout.Tok != nil {
+		s.HealTimeout = f.HealTimeout.D
+	}
+	for _, seed := range f.Seeds {
+		if seed.N < 0 {
+			return nil, errAt(seed.Tok, "seeds are non-negative integers")
+		}
+		s.Seeds = append(s.Seeds, uint64(seed.N))
+	}
+	if len(s.Seeds) == 0 {
+		s.Seeds = []uint64{1}
+	}
+	s.Protocol = model.PSYNC2
+	if f.Protocol.Tok != nil {
+		p, err := model.ParseProtocol(f.Protocol.V)
+		if err != nil {
+			return nil, errAt(f.Protocol.Tok, err.Error())
+		}
+		s.Protocol = p
+	}
+	for _, b := range f.Bugs {
+		if err := s.Bugs.Enable(b.V); err != nil {
+			return nil, errAt(b.Tok, err.Error())
+		}
+	}
+	if err := s.validateNodes(f); err != nil {
+		return nil, err
+	}
+	if err := s.validateNetwork(f); err != nil {
+		return nil, err
+	}
+	if err := s.validateWork(f); err != nil {
+		return nil, err
+	}
+	if err := s.validateFaults(f); err != nil {
+		return nil, err
+	}
+	for _, it := range f.Expect.Items {
+		e := spec.Expectation{Name: it.Key, Eq: it.Eq, Bool: it.Bool, Min: it.Min, Max: it.Max}
+		isBool := contains(boolFigures, it.Key)
+		isCount := contains(countFigures, it.Key)
+		switch {
+		case !isBool && !isCount:
+			return nil, errAt(it.KeyTk, fmt.Sprintf("unknown figure %q (known: %s)", it.Key, strings.Join(append(append([]string{}, boolFigures...), countFigures...), ", ")))
+		case isBool && it.Bool == nil:
+			return nil, errAt(it.KeyTk, fmt.Sprintf("%s is true or false", it.Key))
+		case isCount && it.Bool != nil:
+			return nil, errAt(it.KeyTk, fmt.Sprintf("%s is a count: a number or {min: N, max: N}", it.Key))
+		}
+		s.Expect = append(s.Expect, e)
+	}
+	return s.Spec, nil
+}
+
+// builder validates into a Spec.
+type builder struct{ *spec.Spec }
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (s builder) validateNodes(f *fileYAML) error {
+	if len(f.Nodes) == 0 {
+		return errAt(nil, "the scenario needs nodes")
+	}
+	base := model.DefaultConfig()
+	base.Protocol = s.Protocol
+	base.Bugs = s.Bugs
+	for _, it := range f.Config.Items {
+		if err := base.Set(it.Key, it.Value); err != nil {
+			return errAt(it.KeyTk, err.Error())
+		}
+	}
+	index := map[string]int{}
+	for i, n := range f.Nodes {
+		name := n.Name.V
+		switch {
+		case name == "":
+			return errAt(n.Name.Tok, "every node needs a name")
+		case !hostName.MatchString(name):
+			return errAt(n.Name.Tok, fmt.Sprintf("node name %q: use lowercase letters, digits and '-', starting with a letter", name))
+		case reservedName(name):
+			return errAt(n.Name.Tok, fmt.Sprintf("%q is reserved (fault selectors and client hosts)", name))
+		}
+		if _, dup := index[name]; dup {
+			return errAt(n.Name.Tok, fmt.Sprintf("node %q is defined twice", name))
+		}
+		index[name] = i
+		cfg := base
+		for _, it := range n.Config.Items {
+			if err := cfg.Set(it.Key, it.Value); err != nil {
+				return errAt(it.KeyTk, err.Error())
+			}
+		}
+		if err := cfg.Validate(); err != nil {
+			return errAt(n.Name.Tok, err.Error())
+		}
+		s.Nodes = append(s.Nodes, spec.NodeSpec{Name: name, ReplicaOf: n.ReplicaOf.V, Config: cfg})
+	}
+	masters := 0
+	for i, n := range s.Nodes {
+		tk := f.Nodes[i].ReplicaOf.Tok
+		if n.ReplicaOf == "" {
+			masters++
+			continue
+		}
+		j, ok := index[n.ReplicaOf]
+		switch {
+		case !ok:
+			return errAt(tk, fmt.Sprintf("replicaof %q: no such node (nodes: %s)", n.ReplicaOf, s.nodeNames()))
+		case n.ReplicaOf == n.Name:
+			return errAt(tk, fmt.Sprintf("node %q cannot be a replica of itself", n.Name))
+		}
+		s.Nodes[i].Config.ReplicaOfHost = n.ReplicaOf
+		s.Nodes[i].Config.ReplicaOfPort = s.Nodes[j].Config.Port
+	}
+	for i, n := range s.Nodes {
+		seen := map[string]bool{n.Name: true}
+		cur := n
+		for cur.ReplicaOf != "" {
+			if seen[cur.ReplicaOf] {
+				return errAt(f.Nodes[i].ReplicaOf.Tok, fmt.Sprintf("replicas form a cycle through %q: some node must be a master", n.Name))
+			}
+			seen[cur.ReplicaOf] = true
+			cur = s.Nodes[index[cur.ReplicaOf]]
+		}
+	}
+	if masters != 1 {
+		return errAt(f.Nodes[0].Name.Tok, fmt.Sprintf("the topology needs exactly one master (a node without replicaof), found %d", masters))
+	}
+	return nil
+}
+
+func (s builder) nodeNames() string {
+	var names []string
+	for _, n := range s.Nodes {
+		names = append(names, n.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func (s builder) node(name string) *spec.NodeSpec { return s.Node(name) }
+
+func (s builder) validateNetwork(f *fileYAML) error {
+	n := f.Network
+	s.Network.Link = sim.LinkConfig{
+		Latency:              500 * time.Microsecond,
+		Jitter:               100 * time.Microsecond,
+		BandwidthBytesPerSec: 125_000_000,
+	}
+	if n.Latency.Tok != nil {
+		s.Network.Link.Latency = n.Latency.D
+	}
+	if n.Jitter.Tok != nil {
+		s.Network.Link.Jitter = n.Jitter.D
+	}
+	if n.Bandwidth.Tok != nil {
+		s.Network.Link.BandwidthBytesPerSec = n.Bandwidth.BytesPerSec
+	}
+	if n.Segment.Tok != nil {
+		if n.Segment.N < 1 {
+			return errAt(n.Segment.Tok, "segment-size must be at least 1 byte")
+		}
+		s.Network.Link.SegmentBytes = int(n.Segment.N)
+	}
+	if n.Window.Tok != nil {
+		if n.Window.N < 1 {
+			return errAt(n.Window.Tok, "window must be at least 1 byte")
+		}
+		s.Network.WindowBytes = int(n.Window.N)
+	}
+	for _, l := range n.Links {
+		if len(l.Between) != 2 {
+			tk := (*token.Token)(nil)
+			if len(l.Between) > 0 {
+				tk = l.Between[0].Tok
+			}
+			return errAt(tk, "a link override needs between: [a, b]")
+		}
+		for _, h := range l.Between {
+			if s.node(h.V) == nil && !regexp.MustCompile(`^c[0-9]+$`).MatchString(h.V) {
+				return errAt(h.Tok, fmt.Sprintf("link between %q: no such node (nodes: %s; clients are c1, c2, ...)", h.V, s.nodeNames()))
+			}
+		}
+		lc := s.Network.Link
+		if l.Latency.Tok != nil {
+			lc.Latency = l.Latency.D
+		}
+		if l.Jitter.Tok != nil {
+			lc.Jitter = l.Jitter.D
+		}
+		if l.Bandwidth.Tok != nil {
+			lc.BandwidthBytesPerSec = l.Bandwidth.BytesPerSec
+		}
+		s.Network.Links = append(s.Network.Links, spec.LinkOverride{A: l.Between[0].V, B: l.Between[1].V, Link: lc})
+	}
+	return nil
+}
+
+func (s builder) validateWork(f *fileYAML) error {
+	if d := f.Dataset; d != nil {
+		s.Dataset = spec.DatasetSpec{Keys: int(d.Keys.N), KeySize: 16, ValueSize: int(d.ValueSize.N)}
+		if d.KeySize.Tok != nil {
+			s.Dataset.KeySize = int(d.KeySize.N)
+		}
+		if d.Keys.N < 0 || d.Keys.N > 100_000_000 {
+			return errAt(d.Keys.Tok, "dataset keys must be between 0 and 100000000")
+		}
+		if d.ValueSize.Tok == nil {
+			s.Dataset.ValueSize = 100
+		}
+	}
+	w := f.Workload
+	if w == nil {
+		return nil
+	}
+	ws := spec.WorkloadSpec{Clients: 1, RatePerSec: w.Rate.F, Keys: 1000, KeySize: 16, ValueSize: 100, ReadsFrom: "master"}
+	if w.Clients.Tok != nil {
+		if w.Clients.N < 1 || w.Clients.N > 1000 {
+			return errAt(w.Clients.Tok, "clients must be between 1 and 1000")
+		}
+		ws.Clients = int(w.Clients.N)
+	}
+	if ws.RatePerSec < 0 {
+		return errAt(w.Rate.Tok, "rate must not be negative")
+	}
+	if w.Keys.Tok != nil {
+		if w.Keys.N < 1 {
+			return errAt(w.Keys.Tok, "keys must be at least 1")
+		}
+		ws.Keys = int(w.Keys.N)
+	}
+	if w.KeySize.Tok != nil {
+		if w.KeySize.N < 8 || w.KeySize.N > 1024 {
+			return errAt(w.KeySize.Tok, "key-size must be between 8 and 1024")
+		}
+		ws.KeySize = int(w.KeySize.N)
+	}
+	if w.ValueSize.Tok != nil {
+		ws.ValueSize = int(w.ValueSize.N)
+	}
+	if w.DB.Tok != nil {
+		if w.DB.N < 0 || w.DB.N > 15 {
+			return errAt(w.DB.Tok, "db must be between 0 and 15")
+		}
+		ws.DB = int(w.DB.N)
+	}
+	if w.ReadsFrom.Tok != nil {
+		switch w.ReadsFrom.V {
+		case "master", "replicas", "any":
+			ws.ReadsFrom = w.ReadsFrom.V
+		default:
+			return errAt(w.ReadsFrom.Tok, fmt.Sprintf("reads-from %q: want master, replicas or any", w.ReadsFrom.V))
+		}
+	}
+	replicas := len(s.Nodes) - 1
+	total := 0
+	for _, it := range w.Mix.Items {
+		if !contains(mixOps, it.Key) {
+			return errAt(it.KeyTk, fmt.Sprintf("unknown operation %q in mix (known: %s)", it.Key, strings.Join(mixOps, ", ")))
+		}
+		var p Int
+		if _, err := fmt.Sscan(it.Value, &p.N); err != nil || p.N < 0 || fmt.Sprint(p.N) != it.Value {
+			return errAt(it.ValTk, fmt.Sprintf("mix share %q: want a whole percentage", it.Value))
+		}
+		total += int(p.N)
+		if p.N > 0 {
+			ws.Mix = append(ws.Mix, spec.MixItem{Op: it.Key, Percent: int(p.N)})
+		}
+	}
+	if len(w.Mix.Items) == 0 {
+		ws.Mix = []spec.MixItem{{Op: "set", Percent: 100}}
+	} else if total != 100 {
+		return errAt(w.Mix.Tok, fmt.Sprintf("impossible mix: the shares add up to %d%%, not 100%%", total))
+	}
+	hasReads := false
+	for _, m := range ws.Mix {
+		hasReads = hasReads || m.Op == "get"
+	}
+	if ws.ReadsFrom == "replicas" && replicas == 0 && hasReads {
+		return errAt(w.ReadsFrom.Tok, "reads-from replicas, but the scenario has no replicas")
+	}
+	if w.Wait != nil {
+		ws.Wait = &spec.WaitSpec{Replicas: int(w.Wait.Replicas.N), Timeout: w.Wait.Timeout.D}
+		if w.Wait.Replicas.N < 0 || int(w.Wait.Replicas.N) > replicas {
+			return errAt(w.Wait.Replicas.Tok, fmt.Sprintf("wait for %d replicas, but the scenario has %d", w.Wait.Replicas.N, replicas))
+		}
+	}
+	for _, b := range w.Bursts {
+		if b.At.Tok == nil || b.At.D >= s.Duration {
+			return errAt(b.At.Tok, fmt.Sprintf("burst at %s is outside the fault phase (duration %s)", b.At.D, s.Duration))
+		}
+		if b.Writes.N < 1 || b.Writes.N > 10_000_000 {
+			return errAt(b.Writes.Tok, "a burst has between 1 and 10000000 writes")
+		}
+		ws.Bursts = append(ws.Bursts, spec.Burst{At: b.At.D, Writes: int(b.Writes.N)})
+	}
+	sort.SliceStable(ws.Bursts, func(i, j int) bool { return ws.Bursts[i].At < ws.Bursts[j].At })
+	if ws.RatePerSec > 0 && ws.RatePerSec/float64(ws.Clients) > 100_000 {
+		return errAt(w.Rate.Tok, "more than 100000 operations per second per client: add clients")
+	}
+	s.Workload = ws
+	return nil
+}

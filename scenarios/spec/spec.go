@@ -1,0 +1,136 @@
+// Package spec is the typed, validated form of a scenario: what the runner
+// in scenarios/world needs to build and drive a world. Package scenarios
+// makes it from a YAML file; tests and sweeps may also build it directly.
+package spec
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/replsim/replsim/faults"
+	"github.com/replsim/replsim/model"
+	"github.com/replsim/replsim/sim"
+)
+
+// Spec is a validated scenario: everything the runner needs, typed.
+type Spec struct {
+	File        string
+	Sets        []string // --set overrides applied, for the replay command
+	Name        string
+	Description string
+	Duration    time.Duration // the fault phase
+	HealTimeout time.Duration // bound of the heal phase
+	Seeds       []uint64
+	Protocol    model.Protocol
+	Nodes       []NodeSpec
+	Network     NetworkSpec
+	Dataset     DatasetSpec
+	Workload    WorkloadSpec
+	Faults      []faults.Schedule
+	Expect      []Expectation
+	Bugs        model.Bugs
+}
+
+// NodeSpec is one node with its effective configuration.
+type NodeSpec struct {
+	Name      string
+	ReplicaOf string
+	Config    model.Config
+}
+
+// NetworkSpec is the default link and per-link overrides.
+type NetworkSpec struct {
+	Link        sim.LinkConfig
+	WindowBytes int
+	Links       []LinkOverride
+}
+
+// LinkOverride changes the link between two hosts.
+type LinkOverride struct {
+	A, B string
+	Link sim.LinkConfig
+}
+
+// DatasetSpec is loaded on the master before the run starts.
+type DatasetSpec struct {
+	Keys      int
+	KeySize   int
+	ValueSize int
+}
+
+// WorkloadSpec drives the clients.
+type WorkloadSpec struct {
+	Clients    int
+	RatePerSec float64
+	Keys       int
+	KeySize    int
+	ValueSize  int
+	Mix        []MixItem
+	ReadsFrom  string // master | replicas | any
+	DB         int
+	Wait       *WaitSpec
+	Bursts     []Burst
+}
+
+// MixItem is one operation's share of the workload, in percent.
+type MixItem struct {
+	Op      string
+	Percent int
+}
+
+// WaitSpec adds WAIT after each write.
+type WaitSpec struct {
+	Replicas int
+	Timeout  time.Duration
+}
+
+// Burst is a number of writes issued at one instant, pipelined, to the
+// master of the moment.
+type Burst struct {
+	At     time.Duration
+	Writes int
+}
+
+// Expectation is one figure of the summary and what it must be.
+type Expectation struct {
+	Name     string
+	Eq       *int64
+	Bool     *bool
+	Min, Max *int64
+}
+
+// Want renders the expectation: "0", "true", ">= 1", "1..5".
+func (e Expectation) Want() string {
+	switch {
+	case e.Bool != nil:
+		return fmt.Sprint(*e.Bool)
+	case e.Eq != nil:
+		return fmt.Sprint(*e.Eq)
+	case e.Min != nil && e.Max != nil:
+		return fmt.Sprintf("%d..%d", *e.Min, *e.Max)
+	case e.Min != nil:
+		return fmt.Sprintf(">= %d", *e.Min)
+	}
+	return fmt.Sprintf("<= %d", *e.Max)
+}
+
+
+// Node returns the named node, or nil.
+func (s *Spec) Node(name string) *NodeSpec {
+	for i := range s.Nodes {
+		if s.Nodes[i].Name == name {
+			return &s.Nodes[i]
+		}
+	}
+	return nil
+}
+
+// Master returns the name of the node without replicaof.
+func (s *Spec) Master() string {
+	for _, n := range s.Nodes {
+		if n.ReplicaOf == "" {
+			return n.Name
+		}
+	}
+	return ""
+}

@@ -1,0 +1,271 @@
+package scenarios
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/token"
+
+	"github.com/replsim/replsim/model"
+)
+
+// The value types below decode one YAML scalar each and keep its token, so
+// that an error found later (an unknown node name, a fault after the end of
+// the run) can still point at the line and column it came from.
+
+// scalarText returns the text of a scalar node, or an error naming the
+// node when it is a mapping or a sequence.
+func scalarText(n ast.Node, what string) (string, error) {
+	switch v := n.(type) {
+	case *ast.StringNode:
+		return v.Value, nil
+	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.InfinityNode, *ast.NanNode, *ast.LiteralNode:
+		return v.GetToken().Value, nil
+	case *ast.NullNode:
+		return "", errAt(n.GetToken(), fmt.Sprintf("%s is empty", what))
+	}
+	return "", errAt(n.GetToken(), fmt.Sprintf("%s must be a single value, not a %s", what, strings.ToLower(n.Type().String())))
+}
+
+// errAt is an error at a token; FormatError prints it with line, column,
+// the source line and a caret.
+func errAt(tk *token.Token, msg string) error {
+	return &yaml.SyntaxError{Message: msg, Token: tk}
+}
+
+// Text is a string scalar with its position.
+type Text struct {
+	V   string
+	Tok *token.Token
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler.
+func (t *Text) UnmarshalYAML(n ast.Node) error {
+	s, err := scalarText(n, "value")
+	t.V, t.Tok = s, n.GetToken()
+	return err
+}
+
+// Duration is a time with a unit: 500us, 100ms, 30s, 5m, 1h30m.
+type Duration struct {
+	D   time.Duration
+	Tok *token.Token
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler.
+func (d *Duration) UnmarshalYAML(n ast.Node) error {
+	d.Tok = n.GetToken()
+	s, err := scalarText(n, "duration")
+	if err != nil {
+		return err
+	}
+	v, err := parseDuration(s)
+	if err != nil {
+		return errAt(d.Tok, err.Error())
+	}
+	d.D = v
+	return nil
+}
+
+func parseDuration(s string) (time.Duration, error) {
+	if _, err := strconv.ParseFloat(s, 64); err == nil && s != "0" {
+		return 0, fmt.Errorf("duration %q needs a unit (e.g. %ss)", s, s)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q (examples: 500us, 100ms, 30s, 5m, 1h30m)", s)
+	}
+	if v < 0 {
+		return 0, fmt.Errorf("negative duration %q", s)
+	}
+	return v, nil
+}
+
+// Size is a byte count in Redis's units: 1k = 1000, 1kb = 1024, 1m, 1mb,
+// 1g, 1gb.
+type Size struct {
+	N   int64
+	Tok *token.Token
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler.
+func (z *Size) UnmarshalYAML(n ast.Node) error {
+	z.Tok = n.GetToken()
+	s, err := scalarText(n, "size")
+	if err != nil {
+		return err
+	}
+	v, err := model.ParseBytes(s)
+	if err != nil {
+		return errAt(z.Tok, err.Error())
+	}
+	z.N = v
+	return nil
+}
+
+// Bandwidth is a link speed: 1gbit, 100mbit, 512kbit (SI, bits per second)
+// or a size per second in Redis's units (10mb/s).
+type Bandwidth struct {
+	BytesPerSec int64
+	Tok         *token.Token
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler.
+func (b *Bandwidth) UnmarshalYAML(n ast.Node) error {
+	b.Tok = n.GetToken()
+	s, err := scalarText(n, "bandwidth")
+	if err != nil {
+		return err
+	}
+	v, err := parseBandwidth(s)
+	if err != nil {
+		return errAt(b.Tok, err.Error())
+	}
+	b.BytesPerSec = v
+	return nil
+}
+
+func parseBandwidth(s string) (int64, error) {
+	l := strings.ToLower(strings.TrimSpace(s))
+	if strings.HasSuffix(l, "/s") {
+		return model.ParseBytes(strings.TrimSuffix(l, "/s"))
+	}
+	for _, u := range []struct {
+		suffix string
+		bits   float64
+	}{{"gbit", 1e9}, {"mbit", 1e6}, {"kbit", 1e3}, {"bit", 1}} {
+		if strings.HasSuffix(l, u.suffix) {
+			num := strings.TrimSuffix(l, u.suffix)
+			f, err := strconv.ParseFloat(num, 64)
+			if err != nil || f <= 0 {
+				break
+			}
+			return int64(f * u.bits / 8), nil
+		}
+	}
+	return 0, fmt.Errorf("invalid bandwidth %q (examples: 1gbit, 100mbit, 10mb/s)", s)
+}
+
+// Int is an integer with its position.
+type Int struct {
+	N   int64
+	Tok *token.Token
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler.
+func (i *Int) UnmarshalYAML(n ast.Node) error {
+	i.Tok = n.GetToken()
+	s, err := scalarText(n, "number")
+	if err != nil {
+		return err
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return errAt(i.Tok, fmt.Sprintf("invalid integer %q", s))
+	}
+	i.N = v
+	return nil
+}
+
+// Float is a number with its position.
+type Float struct {
+	F   float64
+	Tok *token.Token
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler.
+func (f *Float) UnmarshalYAML(n ast.Node) error {
+	f.Tok = n.GetToken()
+	s, err := scalarText(n, "number")
+	if err != nil {
+		return err
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return errAt(f.Tok, fmt.Sprintf("invalid number %q", s))
+	}
+	f.F = v
+	return nil
+}
+
+// Bool accepts true/false and Redis's yes/no.
+type Bool struct {
+	B   bool
+	Tok *token.Token
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler.
+func (b *Bool) UnmarshalYAML(n ast.Node) error {
+	b.Tok = n.GetToken()
+	s, err := scalarText(n, "boolean")
+	if err != nil {
+		return err
+	}
+	switch strings.ToLower(s) {
+	case "true", "yes":
+		b.B = true
+	case "false", "no":
+		b.B = false
+	default:
+		return errAt(b.Tok, fmt.Sprintf("want true/false or yes/no, got %q", s))
+	}
+	return nil
+}
+
+// DurationRange is a fault length: a duration, a uniform range "5s..2m",
+// or {dist: exponential, mean: 20s}.
+type DurationRange struct {
+	Min, Max    time.Duration
+	Exponential bool
+	Mean        time.Duration
+	Tok         *token.Token
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler.
+func (r *DurationRange) UnmarshalYAML(n ast.Node) error {
+	r.Tok = n.GetToken()
+	if m, ok := n.(*ast.MappingNode); ok {
+		var d struct {
+			Dist Text     `yaml:"dist"`
+			Mean Duration `yaml:"mean"`
+		}
+		if err := yaml.NodeToValue(m, &d, yaml.DisallowUnknownField()); err != nil {
+			return err
+		}
+		if d.Dist.V != "exponential" {
+			return errAt(r.Tok, fmt.Sprintf("unknown distribution %q (want exponential)", d.Dist.V))
+		}
+		if d.Mean.D <= 0 {
+			return errAt(r.Tok, "an exponential distribution needs mean > 0")
+		}
+		r.Exponential, r.Mean = true, d.Mean.D
+		return nil
+	}
+	s, err := scalarText(n, "duration")
+	if err != nil {
+		return err
+	}
+	lo, hi, isRange := strings.Cut(s, "..")
+	a, err := parseDuration(strings.TrimSpace(lo))
+	if err != nil {
+		return errAt(r.Tok, err.Error())
+	}
+	b := a
+	if isRange {
+		if b, err = parseDuration(strings.TrimSpace(hi)); err != nil {
+			return errAt(r.Tok, err.Error())
+		}
+		if b < a {
+			return errAt(r.Tok, fmt.Sprintf("range %q ends before it starts", s))
+		}
+	}
+	r.Min, r.Max = a, b
+	return nil
+}
+
+// Set reports whether a value was given.
+func (r DurationRange) Set() bool { return r.Tok != nil }

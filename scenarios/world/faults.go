@@ -1,0 +1,207 @@
+package world
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/replsim/replsim/faults"
+	"github.com/replsim/replsim/sim"
+)
+
+// scheduleFaults expands the scenario's fault schedules from the "faults"
+// stream and puts each event on the scheduler. Selectors resolve when the
+// event fires.
+func (r *runner) scheduleFaults() error {
+	evs, err := faults.Expand(r.s.Faults, r.s.Duration, r.w.Seeds.Stream("faults"))
+	if err != nil {
+		return err
+	}
+	r.res.Faults = evs
+	pick := r.w.Seeds.Stream("faults/pick")
+	for _, ev := range evs {
+		ev := ev
+		r.w.Sched.At(ev.At, func() { r.apply(ev, pick) })
+	}
+	return nil
+}
+
+// resolve turns a selector into node names, at the moment a fault fires.
+func (r *runner) resolve(sel faults.Selector, pick *rand.Rand) []string {
+	switch sel {
+	case faults.SelectMaster:
+		return []string{r.master}
+	case faults.SelectReplicas, faults.SelectReplica:
+		var reps []string
+		for _, n := range r.sortedNames() {
+			if n != r.master {
+				reps = append(reps, n)
+			}
+		}
+		if sel == faults.SelectReplica && len(reps) > 0 {
+			return []string{reps[pick.IntN(len(reps))]}
+		}
+		return reps
+	}
+	return []string{string(sel)}
+}
+
+func (r *runner) apply(ev faults.Event, pick *rand.Rand) {
+	if r.healing {
+		return
+	}
+	w := r.w
+	a := ev.Action
+	w.Trace.Printf(w.Now(), "fault %s", ev)
+	switch a.Verb {
+	case faults.Disconnect, faults.Stall:
+		xs, ys := r.resolve(a.Between[0], pick), r.resolve(a.Between[1], pick)
+		var pairs [][2]string
+		for _, x := range xs {
+			for _, y := range ys {
+				if x != y {
+					pairs = append(pairs, [2]string{x, y})
+				}
+			}
+		}
+		r.linkFault(a.Verb == faults.Stall, a.OneWay, pairs, ev.For)
+	case faults.Partition:
+		var groups [][]string
+		for _, g := range a.Groups {
+			var names []string
+			for _, sel := range g {
+				names = append(names, r.resolve(sel, pick)...)
+			}
+			groups = append(groups, names)
+		}
+		var pairs [][2]string
+		for i := range groups {
+			for j := i + 1; j < len(groups); j++ {
+				for _, x := range groups[i] {
+					for _, y := range groups[j] {
+						if x != y {
+							pairs = append(pairs, [2]string{x, y})
+						}
+					}
+				}
+			}
+		}
+		r.linkFault(false, false, pairs, ev.For)
+	case faults.Crash:
+		for _, name := range r.resolve(a.Node, pick) {
+			h := w.Node(name).Host
+			if !h.Up() {
+				continue
+			}
+			h.Crash()
+			if a.RestartAfter > 0 {
+				w.Sched.After(a.RestartAfter, func() {
+					if !r.healing && !h.Up() {
+						w.Trace.Printf(w.Now(), "fault restart %s", name)
+						h.Restart()
+					}
+				})
+			}
+		}
+	case faults.Pause:
+		for _, name := range r.resolve(a.Node, pick) {
+			if h := w.Node(name).Host; h.Up() && !h.Paused() {
+				h.Pause(ev.For)
+			}
+		}
+	case faults.Failover:
+		targets := r.resolve(a.Node, pick)
+		if len(targets) == 0 {
+			return
+		}
+		r.failover(targets[0])
+	}
+}
+
+// linkFault cuts or stalls the given host pairs for d, counting overlapping
+// faults so that the end of one does not lift another.
+func (r *runner) linkFault(stall, oneWay bool, pairs [][2]string, d time.Duration) {
+	counts := r.pairs
+	if stall {
+		counts = r.stallPairs
+	}
+	var dirs [][2]string
+	for _, p := range pairs {
+		dirs = append(dirs, p)
+		if !oneWay {
+			dirs = append(dirs, [2]string{p[1], p[0]})
+		}
+	}
+	for _, p := range dirs {
+		counts[p]++
+	}
+	for _, p := range pairs {
+		r.syncLink(p[0], p[1])
+	}
+	r.w.Sched.After(d, func() {
+		if r.healing {
+			return
+		}
+		for _, p := range dirs {
+			counts[p]--
+		}
+		for _, p := range pairs {
+			r.syncLink(p[0], p[1])
+		}
+	})
+}
+
+// syncLink makes the network between a and b match the active faults:
+// each direction is cut, stalled or up.
+func (r *runner) syncLink(a, b string) {
+	n := r.w.Net
+	want := func(x, y string) sim.LinkState {
+		switch {
+		case r.pairs[[2]string{x, y}] > 0:
+			return sim.LinkCut
+		case r.stallPairs[[2]string{x, y}] > 0:
+			return sim.LinkStalled
+		}
+		return sim.LinkUp
+	}
+	ab, ba := want(a, b), want(b, a)
+	n.Heal(a, b)
+	switch {
+	case ab == sim.LinkCut && ba == sim.LinkCut:
+		n.Cut(a, b)
+	case ab == sim.LinkStalled && ba == sim.LinkStalled:
+		n.Stall(a, b)
+	default:
+		for _, d := range []struct {
+			from, to string
+			s        sim.LinkState
+		}{{a, b, ab}, {b, a, ba}} {
+			switch d.s {
+			case sim.LinkCut:
+				n.CutOneWay(d.from, d.to)
+			case sim.LinkStalled:
+				n.StallOneWay(d.from, d.to)
+			}
+		}
+	}
+}
+
+// failover promotes target and re-points the other nodes and the clients,
+// as Sentinel would.
+func (r *runner) failover(target string) {
+	w := r.w
+	t := w.Node(target)
+	if target == r.master || t == nil || !t.Host.Up() {
+		w.Trace.Printf(w.Now(), "failover to %s skipped", target)
+		return
+	}
+	t.Engine.Promote()
+	for _, n := range w.Nodes() {
+		if n.Name() != target {
+			n.Engine.ReplicaOf(target, t.Port())
+		}
+	}
+	r.master = target
+	if r.work != nil {
+		r.work.retarget(sim.Addr{Host: target, Port: t.Port()})
+	}
+}

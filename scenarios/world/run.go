@@ -1,0 +1,282 @@
+package world
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/replsim/replsim/checker"
+	"github.com/replsim/replsim/faults"
+	"github.com/replsim/replsim/model"
+	"github.com/replsim/replsim/scenarios/spec"
+	"github.com/replsim/replsim/sim"
+)
+
+// Result is everything one run produced, before checking.
+type Result struct {
+	Scenario string
+	Seed     uint64
+	Protocol string
+	SimTime  time.Duration
+	Events   uint64
+	TraceSHA string
+
+	Converged      bool
+	ConvergeReason string // why not, when not converged
+	Limit          string // a limit that ended the run, or ""
+
+	Nodes   map[string]model.Stats
+	Notes   []Note
+	History []checker.Op
+	Faults  []faults.Event
+
+	// Figures computed from notes and the history.
+	FullResyncs      int64
+	PartialResyncs   int64
+	Reconnects       int64
+	WritesAcked      int64
+	WritesRejected   int64
+	NoreplicasErrors int64
+
+	// FinalMaster is the master at the end and its dataset, for the
+	// checker's lost-write and convergence checks.
+	FinalMaster string
+	Datasets    map[string][]model.Entry
+}
+
+// RunOptions are the knobs of one run that are not in the scenario.
+type RunOptions struct {
+	// Trace receives trace.log; nil keeps only the hash.
+	Trace io.Writer
+	// MaxEvents bounds the run (0: 2e9).
+	MaxEvents uint64
+}
+
+// Run builds a world from the scenario and seed, runs the fault phase and
+// the heal phase, and returns what happened. The same scenario, seed and
+// options give the same Result and trace, byte for byte.
+func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Result, error) {
+	maxEvents := opts.MaxEvents
+	if maxEvents == 0 {
+		maxEvents = 2_000_000_000
+	}
+	o := Options{
+		Seed:   seed,
+		Link:   s.Network.Link,
+		Limits: sim.Limits{Events: maxEvents, Time: s.Duration + s.HealTimeout + time.Minute},
+		Trace:  opts.Trace,
+		Window: s.Network.WindowBytes,
+	}
+	for _, n := range s.Nodes {
+		cfg := n.Config
+		cfg.Protocol = s.Protocol
+		cfg.Bugs = s.Bugs
+		o.Nodes = append(o.Nodes, NodeSpec{Name: n.Name, Config: cfg})
+	}
+	for _, l := range s.Network.Links {
+		if s.Node(l.A) != nil && s.Node(l.B) != nil {
+			o.Links = append(o.Links, LinkSpec{A: l.A, B: l.B, Link: l.Link})
+		}
+	}
+	w, err := New(o)
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{w: w, s: s, master: s.Master(), res: &Result{Scenario: s.Name, Seed: seed, Protocol: s.Protocol.String()}}
+	r.pairs = map[[2]string]int{}
+	r.stallPairs = map[[2]string]int{}
+	w.Trace.Printf(0, "scenario %s protocol %s duration %s", s.Name, s.Protocol, s.Duration)
+	r.loadDataset()
+	if err := r.scheduleFaults(); err != nil {
+		return nil, err
+	}
+	r.startWorkload()
+
+	// The fault phase.
+	if reason := w.Run(s.Duration, nil); reason == sim.StopLimit {
+		return r.finish(w.Sched.Err().Error()), nil
+	}
+	// The heal phase: faults lifted, workload stopped, until the replicas
+	// converge or the bound passes.
+	w.Trace.Printf(w.Now(), "phase heal")
+	r.heal()
+	deadline := s.Duration + s.HealTimeout
+	converged := false
+	for !converged && w.Now() < deadline {
+		if w.Run(min(w.Now()+100*time.Millisecond, deadline), nil) == sim.StopLimit {
+			return r.finish(w.Sched.Err().Error()), nil
+		}
+		converged, _ = r.converged()
+	}
+	return r.finish(""), nil
+}
+
+type runner struct {
+	w      *World
+	s      *spec.Spec
+	res    *Result
+	master string // the master of the moment
+
+	work       *workload
+	pairs      map[[2]string]int // active cuts per host pair
+	stallPairs map[[2]string]int // active stalls per host pair
+	crashed    map[string]bool
+	healing    bool
+
+	lastDigestAt  time.Duration
+	lastDigestWhy string
+	faultRand     interface{ IntN(int) int }
+}
+
+func (r *runner) loadDataset() {
+	d := r.s.Dataset
+	if d.Keys == 0 {
+		return
+	}
+	rng := r.w.Seeds.Stream("dataset")
+	m := r.w.Node(r.master).Engine
+	for i := 0; i < d.Keys; i++ {
+		m.Load(0, []byte(padKey("data:", i, d.KeySize)), randomValue(rng, d.ValueSize))
+	}
+	r.w.Trace.Printf(0, "dataset %d keys of %d bytes on %s", d.Keys, d.ValueSize, r.master)
+}
+
+// finish collects the figures.
+func (r *runner) finish(limit string) *Result {
+	w, res := r.w, r.res
+	res.Limit = limit
+	res.SimTime = w.Now()
+	res.Events = w.Sched.Fired()
+	res.Converged, res.ConvergeReason = r.converged()
+	if limit != "" {
+		res.Converged, res.ConvergeReason = false, "run ended by a limit: "+limit
+	}
+	res.Nodes = map[string]model.Stats{}
+	res.Datasets = map[string][]model.Entry{}
+	for _, n := range w.Nodes() {
+		res.Nodes[n.Name()] = n.Engine.Stats()
+		res.Datasets[n.Name()] = n.Engine.Dataset()
+	}
+	res.FinalMaster = r.master
+	res.Notes = w.Notes()
+	synced := map[string]bool{}
+	linked := map[string]bool{}
+	for _, n := range res.Notes {
+		switch n.Kind {
+		case model.NoteFullResync:
+			if synced[n.Peer] {
+				res.FullResyncs++
+			}
+			synced[n.Peer] = true
+		case model.NoteContinue:
+			res.PartialResyncs++
+			synced[n.Peer] = true
+		case model.NoteLinkUp:
+			if linked[n.Node] {
+				res.Reconnects++
+			}
+			linked[n.Node] = true
+		}
+	}
+	if r.work != nil {
+		res.History = r.work.history
+	}
+	for _, op := range res.History {
+		if !op.IsWrite() {
+			continue
+		}
+		switch op.Outcome {
+		case checker.OK:
+			res.WritesAcked++
+		case checker.Fail:
+			res.WritesRejected++
+			if len(op.Reply) >= 10 && op.Reply[:10] == "NOREPLICAS" {
+				res.NoreplicasErrors++
+			}
+		}
+	}
+	w.Trace.Printf(w.Now(), "end converged=%v events=%d", res.Converged, res.Events)
+	res.TraceSHA = w.Trace.Sum()
+	return res
+}
+
+// converged reports whether every node is up and every replica is linked
+// and caught up with its master, holding the same data as the master of the
+// moment; otherwise it says why not.
+func (r *runner) converged() (bool, string) {
+	w := r.w
+	if r.work != nil && r.work.inFlight() > 0 {
+		return false, "client operations still in flight"
+	}
+	root := w.Node(r.master)
+	if root == nil || !root.Host.Up() || !root.Engine.Up() {
+		return false, fmt.Sprintf("master %s is down", r.master)
+	}
+	for _, n := range w.Nodes() {
+		e := n.Engine
+		switch {
+		case !e.Up():
+			return false, fmt.Sprintf("%s is down", n.Name())
+		case n.Name() == r.master:
+			continue
+		case e.IsMaster():
+			return false, fmt.Sprintf("%s is a second master", n.Name())
+		case !e.LinkUp():
+			return false, fmt.Sprintf("%s has no link to its master %s", n.Name(), e.MasterHost())
+		}
+		up := w.Node(e.MasterHost())
+		if up == nil || up.Engine.Offset() != e.Offset() {
+			return false, fmt.Sprintf("%s is at offset %d, its master at %d", n.Name(), e.Offset(), up.Engine.Offset())
+		}
+	}
+	// Offsets agree; compare the data, which costs a pass over every key,
+	// at most once per simulated second.
+	if r.lastDigestAt != 0 && w.Now()-r.lastDigestAt < time.Second && r.lastDigestWhy != "" {
+		return false, r.lastDigestWhy
+	}
+	r.lastDigestAt = w.Now()
+	r.lastDigestWhy = ""
+	digest := root.Engine.Digest()
+	for _, n := range w.Nodes() {
+		if n.Name() != r.master && n.Engine.Digest() != digest {
+			r.lastDigestWhy = fmt.Sprintf("%s holds different data than %s at the same offset", n.Name(), r.master)
+			return false, r.lastDigestWhy
+		}
+	}
+	return true, ""
+}
+
+// heal lifts every fault and stops the workload.
+func (r *runner) heal() {
+	r.healing = true
+	w := r.w
+	w.Net.HealAll()
+	for k := range r.pairs {
+		delete(r.pairs, k)
+	}
+	for k := range r.stallPairs {
+		delete(r.stallPairs, k)
+	}
+	for _, n := range w.Nodes() {
+		if n.Host.Paused() {
+			n.Host.Resume()
+		}
+		if !n.Host.Up() {
+			n.Host.Restart()
+		}
+	}
+	if r.work != nil {
+		r.work.stop()
+	}
+}
+
+// sortedNames returns the node names, sorted.
+func (r *runner) sortedNames() []string {
+	var names []string
+	for _, n := range r.w.Nodes() {
+		names = append(names, n.Name())
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,297 @@
+package world
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/replsim/replsim/checker"
+	"github.com/replsim/replsim/model/resp"
+	"github.com/replsim/replsim/sim"
+)
+
+// workload is the scenario's clients: each a simulated process on its own
+// host, issuing one operation at a time at the scenario's rate (exponential
+// gaps), recording every operation with its call and return times.
+type workload struct {
+	r       *runner
+	rng     *rand.Rand
+	clients []*wclient
+	burst   *Client
+	history []checker.Op
+	stopped bool
+	value   []byte
+}
+
+type wclient struct {
+	name        string
+	w           *workload
+	main        *Client // to the master of the moment
+	reads       *Client // to a replica, when reads go to replicas
+	meanGap     time.Duration
+	pendingWait int  // history index of a write waiting for WAIT, or -1
+	waitingFire bool // the next operation is due but the client is busy
+}
+
+const (
+	tagSelect = -2
+	tagWait   = -3
+)
+
+func padKey(prefix string, i, size int) string {
+	digits := strconv.Itoa(i)
+	if pad := size - len(prefix) - len(digits); pad > 0 {
+		return prefix + fmt.Sprintf("%0*d", pad+len(digits), i)
+	}
+	return prefix + digits
+}
+
+const hexDigits = "0123456789abcdef"
+
+func randomValue(rng *rand.Rand, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = hexDigits[rng.IntN(16)]
+	}
+	return b
+}
+
+func (r *runner) startWorkload() {
+	ws := r.s.Workload
+	if ws.Clients == 0 || (ws.RatePerSec == 0 && len(ws.Bursts) == 0) {
+		return
+	}
+	wl := &workload{r: r, rng: r.w.Seeds.Stream("workload")}
+	r.work = wl
+	master := r.w.Node(r.master)
+	addr := sim.Addr{Host: r.master, Port: master.Port()}
+	var replicas []string
+	for _, n := range r.sortedNames() {
+		if n != r.master {
+			replicas = append(replicas, n)
+		}
+	}
+	if ws.RatePerSec > 0 {
+		for i := 0; i < ws.Clients; i++ {
+			wc := &wclient{name: fmt.Sprintf("c%d", i+1), w: wl, pendingWait: -1}
+			wc.meanGap = time.Duration(float64(ws.Clients) / ws.RatePerSec * float64(time.Second))
+			wc.main = wl.newClient(wc.name, addr, wc)
+			if ws.ReadsFrom != "master" && len(replicas) > 0 {
+				rep := replicas[i%len(replicas)]
+				wc.reads = wl.newClient(wc.name+"-r", sim.Addr{Host: rep, Port: r.w.Node(rep).Port()}, wc)
+			}
+			wl.clients = append(wl.clients, wc)
+			first := time.Duration(wl.rng.ExpFloat64() * float64(wc.meanGap))
+			wc.main.Host.At(first, wc.fire)
+		}
+	}
+	if len(ws.Bursts) > 0 {
+		wl.burst = r.w.NewClient("burst", addr)
+		wl.burst.Pipeline = 1 << 30
+		wl.burst.OnReply = func(call *Call) { wl.finish(call) }
+		wl.selectDB(wl.burst)
+		for _, b := range ws.Bursts {
+			b := b
+			r.w.Sched.At(b.At, func() { wl.fireBurst(b.Writes) })
+		}
+	}
+	r.w.Trace.Printf(0, "workload %d clients %.0f ops/s mix %v reads-from %s", ws.Clients, ws.RatePerSec, ws.Mix, ws.ReadsFrom)
+}
+
+func (wl *workload) newClient(name string, addr sim.Addr, wc *wclient) *Client {
+	c := wl.r.w.NewClient(name, addr)
+	c.OnReply = func(call *Call) { wc.reply(c, call) }
+	wl.selectDB(c)
+	for _, l := range wl.r.s.Network.Links {
+		if l.A == name || l.B == name {
+			wl.r.w.Net.SetLink(l.A, l.B, l.Link)
+		}
+	}
+	return c
+}
+
+// selectDB makes a client use the workload's database on every connect.
+func (wl *workload) selectDB(c *Client) {
+	db := wl.r.s.Workload.DB
+	if db == 0 {
+		return
+	}
+	c.OnConnect = func() { c.DoTag(tagSelect, []byte("SELECT"), []byte(strconv.Itoa(db))) }
+}
+
+func (wl *workload) stop() { wl.stopped = true }
+
+func (wl *workload) inFlight() int {
+	k := 0
+	for _, wc := range wl.clients {
+		k += wc.main.InFlight()
+		if wc.reads != nil {
+			k += wc.reads.InFlight()
+		}
+	}
+	if wl.burst != nil {
+		k += wl.burst.InFlight()
+	}
+	return k
+}
+
+func (wl *workload) retarget(addr sim.Addr) {
+	for _, wc := range wl.clients {
+		wc.main.Retarget(addr)
+	}
+	if wl.burst != nil {
+		wl.burst.Retarget(addr)
+	}
+}
+
+// pickOp draws an operation from the mix.
+func (wl *workload) pickOp() string {
+	n := wl.rng.IntN(100)
+	for _, m := range wl.r.s.Workload.Mix {
+		if n < m.Percent {
+			return m.Op
+		}
+		n -= m.Percent
+	}
+	return wl.r.s.Workload.Mix[len(wl.r.s.Workload.Mix)-1].Op
+}
+
+// fire issues the client's next operation.
+func (wc *wclient) fire() {
+	wl := wc.w
+	if wl.stopped {
+		return
+	}
+	ws := wl.r.s.Workload
+	op := wl.pickOp()
+	c := wc.main
+	if op == "get" && wc.reads != nil && (ws.ReadsFrom == "replicas" || wl.rng.IntN(2) == 0) {
+		c = wc.reads
+	}
+	var key string
+	var args [][]byte
+	var value string
+	switch op {
+	case "incr":
+		key = padKey("cnt:", wl.rng.IntN(ws.Keys), ws.KeySize)
+		args = [][]byte{[]byte("INCR"), []byte(key)}
+	default:
+		key = padKey("key:", wl.rng.IntN(ws.Keys), ws.KeySize)
+	}
+	switch op {
+	case "set":
+		value = string(randomValue(wl.rng, ws.ValueSize))
+		args = [][]byte{[]byte("SET"), []byte(key), []byte(value)}
+	case "append":
+		value = string(randomValue(wl.rng, 8))
+		args = [][]byte{[]byte("APPEND"), []byte(key), []byte(value)}
+	case "get":
+		args = [][]byte{[]byte("GET"), []byte(key)}
+	case "del":
+		args = [][]byte{[]byte("DEL"), []byte(key)}
+	}
+	gap := time.Duration(wl.rng.ExpFloat64() * float64(wc.meanGap))
+	if !c.Ready() {
+		// Not connected (it reconnects by itself) or still busy: this
+		// operation is not issued; try again after the next gap.
+		c.Host.After(gap, wc.fire)
+		return
+	}
+	idx := len(wl.history)
+	wl.history = append(wl.history, checker.Op{
+		Client: c.Name, Node: c.Target().Host, Op: op, Key: key, Value: value,
+		Call: int64(wl.r.w.Now()), Waited: -1,
+	})
+	c.DoTag(idx, args...)
+	c.Host.After(gap, func() { wc.next() })
+}
+
+// next waits for the client to be idle before firing again: a client has
+// one operation in flight at a time.
+func (wc *wclient) next() {
+	if wc.main.InFlight() > 0 || (wc.reads != nil && wc.reads.InFlight() > 0) {
+		wc.waitingFire = true
+		return
+	}
+	wc.fire()
+}
+
+func (wc *wclient) reply(c *Client, call *Call) {
+	wl := wc.w
+	switch call.Tag {
+	case tagSelect:
+		return
+	case tagWait:
+		if wc.pendingWait >= 0 && !call.Broken && call.Reply.Kind == resp.KindInt {
+			wl.history[wc.pendingWait].Waited = int(call.Reply.Int)
+		}
+		wc.pendingWait = -1
+	default:
+		op := wl.finish(call)
+		ws := wl.r.s.Workload
+		if ws.Wait != nil && op != nil && op.IsWrite() && op.Outcome == checker.OK && c.Ready() {
+			wc.pendingWait = call.Tag
+			c.DoTag(tagWait, []byte("WAIT"), []byte(strconv.Itoa(ws.Wait.Replicas)),
+				[]byte(strconv.FormatInt(ws.Wait.Timeout.Milliseconds(), 10)))
+			return
+		}
+	}
+	if wc.waitingFire && c.InFlight() == 0 {
+		wc.waitingFire = false
+		wc.fire()
+	}
+}
+
+// finish records the outcome of a call in the history.
+func (wl *workload) finish(call *Call) *checker.Op {
+	if call.Tag < 0 || call.Tag >= len(wl.history) {
+		return nil
+	}
+	op := &wl.history[call.Tag]
+	op.Return = int64(call.End)
+	switch {
+	case call.Broken:
+		op.Outcome = checker.Unknown
+	case call.Reply.Kind == resp.KindError:
+		op.Outcome = checker.Fail
+		op.Reply = call.Reply.Str
+	default:
+		op.Outcome = checker.OK
+		switch call.Reply.Kind {
+		case resp.KindInt:
+			op.Reply = strconv.FormatInt(call.Reply.Int, 10)
+		default:
+			op.Reply = call.Reply.Str
+			op.Null = call.Reply.Null
+		}
+	}
+	return op
+}
+
+// fireBurst pipelines writes to the master of the moment at one instant.
+func (wl *workload) fireBurst(n int) {
+	if wl.stopped {
+		return
+	}
+	ws := wl.r.s.Workload
+	c := wl.burst
+	if c.Target().Host != wl.r.master {
+		c.Retarget(sim.Addr{Host: wl.r.master, Port: wl.r.w.Node(wl.r.master).Port()})
+	}
+	wl.r.w.Trace.Printf(wl.r.w.Now(), "burst %d writes to %s", n, wl.r.master)
+	for i := 0; i < n; i++ {
+		key := padKey("key:", wl.rng.IntN(ws.Keys), ws.KeySize)
+		value := string(randomValue(wl.rng, ws.ValueSize))
+		idx := len(wl.history)
+		wl.history = append(wl.history, checker.Op{
+			Client: c.Name, Node: c.Target().Host, Op: "set", Key: key, Value: value,
+			Call: int64(wl.r.w.Now()), Waited: -1,
+		})
+		if !c.DoTag(idx, []byte("SET"), []byte(key), []byte(value)) {
+			wl.history = wl.history[:idx]
+			wl.r.w.Trace.Printf(wl.r.w.Now(), "burst client not connected: %d writes not sent", n-i)
+			return
+		}
+	}
+}
