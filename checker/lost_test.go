@@ -24,3 +24,18 @@ func TestLostWrites(t *testing.T) {
 		t.Fatalf("lost %v, want the second write to a", lost)
 	}
 }
+
+func TestStaleReads(t *testing.T) {
+	h := []Op{
+		{Client: "c1", Op: "set", Key: "a", Value: "1", Call: 10, Return: 20, Outcome: OK},
+		{Client: "c1", Op: "set", Key: "a", Value: "2", Call: 30, Return: 40, Outcome: OK},
+		{Client: "c2", Op: "get", Key: "a", Reply: "1", Call: 50, Return: 60, Outcome: OK}, // stale: 2 was acked at 40
+		{Client: "c2", Op: "get", Key: "a", Reply: "2", Call: 70, Return: 80, Outcome: OK}, // fresh
+		{Client: "c2", Op: "get", Key: "a", Reply: "1", Call: 35, Return: 45, Outcome: OK}, // concurrent with 2: fine
+		{Client: "c2", Op: "get", Key: "a", Null: true, Call: 50, Return: 60, Outcome: OK}, // missing after acked writes: stale
+	}
+	st := StaleReads(h)
+	if len(st) != 2 || st[0].Read.Call != 50 || st[0].ByNs != 10 || !st[1].Read.Null {
+		t.Fatalf("stale reads %+v", st)
+	}
+}

@@ -29,6 +29,9 @@ const (
 	Partition Verb = "partition"
 	// Crash kills a node's process; with restart-after it comes back.
 	Crash Verb = "crash"
+	// Restart shuts a node down cleanly (SHUTDOWN: it saves an RDB when its
+	// persistence is rdb) and starts it again after restart-after.
+	Restart Verb = "restart"
 	// Pause freezes a node (a long GC pause or DEBUG SLEEP).
 	Pause Verb = "pause"
 	// Failover promotes a replica (REPLICAOF NO ONE) and re-points the
@@ -37,7 +40,7 @@ const (
 )
 
 // Verbs lists the verbs in the order the format documents them.
-var Verbs = []Verb{Disconnect, Stall, Partition, Crash, Pause, Failover}
+var Verbs = []Verb{Disconnect, Stall, Partition, Crash, Restart, Pause, Failover}
 
 // Selector names nodes: "master" (the master of the moment), "replicas"
 // (every node that is a replica when the fault fires), "replica" (one
@@ -85,11 +88,11 @@ func (a Action) String() string {
 			parts = append(parts, "["+strings.Join(names, ",")+"]")
 		}
 		return fmt.Sprintf("partition %s", strings.Join(parts, " | "))
-	case Crash:
+	case Crash, Restart:
 		if a.RestartAfter > 0 {
-			return fmt.Sprintf("crash %s restart-after %s", a.Node, a.RestartAfter)
+			return fmt.Sprintf("%s %s restart-after %s", a.Verb, a.Node, a.RestartAfter)
 		}
-		return fmt.Sprintf("crash %s", a.Node)
+		return fmt.Sprintf("%s %s", a.Verb, a.Node)
 	default:
 		return fmt.Sprintf("%s %s", a.Verb, a.Node)
 	}

@@ -69,7 +69,7 @@ func (s builder) fault(fy *faultYAML) (faults.Schedule, error) {
 	for _, v := range []struct {
 		name string
 		t    Text
-	}{{"crash", fy.Crash}, {"pause", fy.Pause}, {"failover", fy.Failover}} {
+	}{{"crash", fy.Crash}, {"restart", fy.Restart}, {"pause", fy.Pause}, {"failover", fy.Failover}} {
 		if v.t.Tok != nil {
 			verbs = append(verbs, v.name)
 		}
@@ -79,7 +79,7 @@ func (s builder) fault(fy *faultYAML) (faults.Schedule, error) {
 	case random && len(verbs) > 0:
 		return sch, errAt(fy.tok, fmt.Sprintf("a random fault names its verb in random: (here also %s)", strings.Join(verbs, ", ")))
 	case !random && len(verbs) != 1:
-		return sch, errAt(fy.tok, "each fault needs exactly one of disconnect, stall, partition, crash, pause, failover (or random: <verb>)")
+		return sch, errAt(fy.tok, "each fault needs exactly one of disconnect, stall, partition, crash, restart, pause, failover (or random: <verb>)")
 	}
 	// The verb and its targets.
 	if random {
@@ -91,7 +91,7 @@ func (s builder) fault(fy *faultYAML) (faults.Schedule, error) {
 				return sch, err
 			}
 			a.Between = p
-		case faults.Crash, faults.Pause, faults.Failover:
+		case faults.Crash, faults.Restart, faults.Pause, faults.Failover:
 			if fy.Node.Tok == nil {
 				return sch, errAt(fy.Random.Tok, fmt.Sprintf("random %s needs node: <name|master|replica>", a.Verb))
 			}
@@ -101,7 +101,7 @@ func (s builder) fault(fy *faultYAML) (faults.Schedule, error) {
 			}
 			a.Node = sel
 		default:
-			return sch, errAt(fy.Random.Tok, fmt.Sprintf("random %q: want disconnect, stall, crash, pause or failover", fy.Random.V))
+			return sch, errAt(fy.Random.Tok, fmt.Sprintf("random %q: want disconnect, stall, crash, restart, pause or failover", fy.Random.V))
 		}
 	} else {
 		a.Verb = faults.Verb(verbs[0])
@@ -143,6 +143,8 @@ func (s builder) fault(fy *faultYAML) (faults.Schedule, error) {
 			}
 		case faults.Crash:
 			a.Node, err = s.selector(fy.Crash)
+		case faults.Restart:
+			a.Node, err = s.selector(fy.Restart)
 		case faults.Pause:
 			a.Node, err = s.selector(fy.Pause)
 		case faults.Failover:
@@ -169,8 +171,8 @@ func (s builder) fault(fy *faultYAML) (faults.Schedule, error) {
 		return sch, errAt(fy.For.Tok, fmt.Sprintf("%s does not last; for: does not apply (crash takes restart-after:)", a.Verb))
 	}
 	if fy.RestartAfter.Tok != nil {
-		if a.Verb != faults.Crash {
-			return sch, errAt(fy.RestartAfter.Tok, "restart-after applies to crash")
+		if a.Verb != faults.Crash && a.Verb != faults.Restart {
+			return sch, errAt(fy.RestartAfter.Tok, "restart-after applies to crash and restart")
 		}
 		a.RestartAfter = fy.RestartAfter.D
 	}

@@ -147,6 +147,7 @@ type faultYAML struct {
 	Stall      []Text   `yaml:"stall"`
 	Partition  [][]Text `yaml:"partition"`
 	Crash      Text     `yaml:"crash"`
+	Restart    Text     `yaml:"restart"`
 	Pause      Text     `yaml:"pause"`
 	Failover   Text     `yaml:"failover"`
 

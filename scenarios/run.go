@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -40,6 +39,7 @@ type Summary struct {
 	WritesRejected int64                  `json:"writes_rejected"`
 	LostWrites     int64                  `json:"lost_writes"`
 	LostWaited     int64                  `json:"lost_waited_writes"`
+	StaleReads     int64                  `json:"stale_reads"`
 	SnapshotBytes  int64                  `json:"snapshot_bytes"`
 	StreamBytes    int64                  `json:"stream_bytes"`
 	Converged      bool                   `json:"converged"`
@@ -177,7 +177,10 @@ func summarize(s *spec.Spec, res *world.Result, wall time.Duration) *Summary {
 			sum.LostWaited++
 		}
 	}
+	stale := checker.StaleReads(res.History)
+	sum.StaleReads = int64(len(stale))
 	sum.figures = map[string]int64{
+		"stale_reads": sum.StaleReads,
 		"full_resyncs": sum.FullResyncs, "partial_resyncs": sum.PartialResyncs, "reconnects": sum.Reconnects,
 		"sync_full": sum.SyncFull, "sync_partial_ok": sum.SyncPartialOK, "sync_partial_err": sum.SyncPartialErr,
 		"writes_acked": sum.WritesAcked, "writes_rejected": sum.WritesRejected,
@@ -233,8 +236,8 @@ func (sum *Summary) Text() string {
 	fmt.Fprintf(&b, "  simulated %s in %s, %d events, trace %s\n", sum.SimTime, sum.WallTime, sum.Events, sum.TraceSHA256[:16])
 	fmt.Fprintf(&b, "  syncs: %d full (%d after the first), %d partial, %d partial refused; %d reconnects\n",
 		sum.SyncFull, sum.FullResyncs, sum.SyncPartialOK, sum.SyncPartialErr, sum.Reconnects)
-	fmt.Fprintf(&b, "  writes: %d acknowledged, %d rejected, %d lost (%d of them acknowledged by WAIT)\n",
-		sum.WritesAcked, sum.WritesRejected, sum.LostWrites, sum.LostWaited)
+	fmt.Fprintf(&b, "  writes: %d acknowledged, %d rejected, %d lost (%d of them acknowledged by WAIT); %d stale reads\n",
+		sum.WritesAcked, sum.WritesRejected, sum.LostWrites, sum.LostWaited, sum.StaleReads)
 	conv := "converged"
 	if !sum.Converged {
 		conv = "NOT converged: " + sum.ConvergeReason
@@ -259,14 +262,4 @@ func (sum *Summary) Text() string {
 	}
 	fmt.Fprintf(&b, "  replay: %s\n", sum.Replay)
 	return b.String()
-}
-
-// sortedKeys is a helper for deterministic output.
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

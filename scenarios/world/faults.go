@@ -86,11 +86,14 @@ func (r *runner) apply(ev faults.Event, pick *rand.Rand) {
 			}
 		}
 		r.linkFault(false, false, pairs, ev.For)
-	case faults.Crash:
+	case faults.Crash, faults.Restart:
 		for _, name := range r.resolve(a.Node, pick) {
 			h := w.Node(name).Host
 			if !h.Up() {
 				continue
+			}
+			if a.Verb == faults.Restart {
+				w.Node(name).Engine.Shutdown()
 			}
 			h.Crash()
 			if a.RestartAfter > 0 {

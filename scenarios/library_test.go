@@ -1,0 +1,69 @@
+package scenarios
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func library(t *testing.T) []string {
+	files, err := filepath.Glob("*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scenario files: %v", err)
+	}
+	return files
+}
+
+// TestLibrary runs every shipped scenario under each of its seeds and
+// asserts its expectations.
+func TestLibrary(t *testing.T) {
+	for _, f := range library(t) {
+		f := f
+		t.Run(strings.TrimSuffix(f, ".yaml"), func(t *testing.T) {
+			t.Parallel()
+			Test(t, f)
+		})
+	}
+}
+
+// TestLibraryDeterministic runs every shipped scenario twice under its
+// first seed and compares the traces byte for byte.
+func TestLibraryDeterministic(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	for _, f := range library(t) {
+		f := f
+		t.Run(strings.TrimSuffix(f, ".yaml"), func(t *testing.T) {
+			t.Parallel()
+			s, err := LoadFile(f, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			TestDeterministic(t, f, s.Seeds[0])
+		})
+	}
+}
+
+// The same faults cost very different numbers of full syncs under the three
+// protocol generations.
+func TestProtocolGenerations(t *testing.T) {
+	for _, tc := range []struct {
+		protocol      string
+		full, partial int64
+	}{{"sync", 5, 0}, {"psync", 1, 4}, {"psync2", 0, 6}} {
+		s, err := LoadFile("protocol-sync-vs-psync.yaml", []string{"protocol=" + tc.protocol})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := Run(s, 1, RunOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := o.Summary
+		if sum.FullResyncs != tc.full || sum.PartialResyncs != tc.partial || !sum.Converged {
+			t.Errorf("%s: full_resyncs %d partial_resyncs %d converged %v, want %d %d true",
+				tc.protocol, sum.FullResyncs, sum.PartialResyncs, sum.Converged, tc.full, tc.partial)
+		}
+	}
+}

@@ -1,0 +1,67 @@
+package scenarios
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+)
+
+// Test runs a scenario file under each of its seeds and fails t when an
+// expectation fails, printing the summary and the command that replays the
+// run. Users call it from their own tests:
+//
+//	func TestMyScenario(t *testing.T) { scenarios.Test(t, "testdata/my.yaml") }
+//
+// sets are --set overrides (config.repl-backlog-size=4mb).
+func Test(t testing.TB, path string, sets ...string) {
+	t.Helper()
+	s, err := LoadFile(path, sets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, seed := range s.Seeds {
+		o, err := Run(s, seed, RunOptions{})
+		if err != nil {
+			t.Fatalf("%s seed %d: %v", path, seed, err)
+		}
+		if !o.Summary.OK {
+			t.Errorf("%s seed %d failed:\n%s", path, seed, o.Summary.Text())
+		}
+	}
+}
+
+// TestDeterministic runs a scenario twice under one seed and fails when the
+// traces or summaries differ.
+func TestDeterministic(t testing.TB, path string, seed uint64, sets ...string) {
+	t.Helper()
+	s, err := LoadFile(path, sets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var traces [2]bytes.Buffer
+	var sums [2]string
+	for i := range traces {
+		o, err := Run(s, seed, RunOptions{Trace: &traces[i]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Summary.WallTime = ""
+		sums[i] = fmt.Sprintf("%+v", *o.Summary)
+	}
+	if !bytes.Equal(traces[0].Bytes(), traces[1].Bytes()) {
+		t.Errorf("%s seed %d: two runs gave different traces (%s)", path, seed, firstDiff(traces[0].Bytes(), traces[1].Bytes()))
+	}
+	if sums[0] != sums[1] {
+		t.Errorf("%s seed %d: two runs gave different summaries", path, seed)
+	}
+}
+
+func firstDiff(a, b []byte) string {
+	la, lb := bytes.Split(a, []byte("\n")), bytes.Split(b, []byte("\n"))
+	for i := 0; i < len(la) && i < len(lb); i++ {
+		if !bytes.Equal(la[i], lb[i]) {
+			return fmt.Sprintf("line %d: %q vs %q", i+1, la[i], lb[i])
+		}
+	}
+	return fmt.Sprintf("%d vs %d lines", len(la), len(lb))
+}
