@@ -10,20 +10,20 @@ import (
 // validated, typed form the runner uses.
 
 type fileYAML struct {
-	Name        Text       `yaml:"name"`
-	Description Text       `yaml:"description"`
-	Duration    Duration   `yaml:"duration"`
-	HealTimeout Duration   `yaml:"heal-timeout"`
-	Seeds       []Int      `yaml:"seeds"`
-	Protocol    Text       `yaml:"protocol"`
-	Nodes       []nodeYAML `yaml:"nodes"`
-	Config      configYAML `yaml:"config"`
-	Network     netYAML    `yaml:"network"`
-	Dataset     *dataYAML  `yaml:"dataset"`
-	Workload    *workYAML  `yaml:"workload"`
+	Name        Text        `yaml:"name"`
+	Description Text        `yaml:"description"`
+	Duration    Duration    `yaml:"duration"`
+	HealTimeout Duration    `yaml:"heal-timeout"`
+	Seeds       []Int       `yaml:"seeds"`
+	Protocol    Text        `yaml:"protocol"`
+	Nodes       []nodeYAML  `yaml:"nodes"`
+	Config      configYAML  `yaml:"config"`
+	Network     netYAML     `yaml:"network"`
+	Dataset     *dataYAML   `yaml:"dataset"`
+	Workload    *workYAML   `yaml:"workload"`
 	Faults      []faultYAML `yaml:"faults"`
-	Expect      expectYAML `yaml:"expect"`
-	Bugs        []Text     `yaml:"bugs"`
+	Expect      expectYAML  `yaml:"expect"`
+	Bugs        []Text      `yaml:"bugs"`
 }
 
 type nodeYAML struct {

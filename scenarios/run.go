@@ -180,7 +180,7 @@ func summarize(s *spec.Spec, res *world.Result, wall time.Duration) *Summary {
 	stale := checker.StaleReads(res.History)
 	sum.StaleReads = int64(len(stale))
 	sum.figures = map[string]int64{
-		"stale_reads": sum.StaleReads,
+		"stale_reads":  sum.StaleReads,
 		"full_resyncs": sum.FullResyncs, "partial_resyncs": sum.PartialResyncs, "reconnects": sum.Reconnects,
 		"sync_full": sum.SyncFull, "sync_partial_ok": sum.SyncPartialOK, "sync_partial_err": sum.SyncPartialErr,
 		"writes_acked": sum.WritesAcked, "writes_rejected": sum.WritesRejected,

@@ -114,7 +114,6 @@ func (e Expectation) Want() string {
 	return fmt.Sprintf("<= %d", *e.Max)
 }
 
-
 // Node returns the named node, or nil.
 func (s *Spec) Node(name string) *NodeSpec {
 	for i := range s.Nodes {
