@@ -1,0 +1,95 @@
+package scenarios
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+const base = `name: t
+duration: 1m
+nodes:
+  - name: m1
+  - name: r1
+    replicaof: m1
+`
+
+// Every kind of bad input gets an error naming the file, line and column
+// with Redis's or the format's words; never a panic, never a silent default.
+func TestBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml, want string
+	}{
+		{"yaml syntax", "name: [t\n", "t.yaml:"},
+		{"unknown top key", base + "durations: 5m\n", "t.yaml:7:1: unknown key \"durations\""},
+		{"unknown config key", base + "config:\n  repl-backlog-sise: 1mb\n", "t.yaml:8:3: unknown config parameter \"repl-backlog-sise\""},
+		{"bad unit", base + "config:\n  repl-backlog-size: 1mib\n", "t.yaml:8:3: repl-backlog-size: invalid size \"1mib\""},
+		{"bad duration", "name: t\nduration: 5 sec\nnodes: [{name: m1}]\n", "t.yaml:2:11: invalid duration \"5 sec\""},
+		{"duration without unit", "name: t\nduration: 300\nnodes: [{name: m1}]\n", "t.yaml:2:11: duration \"300\" needs a unit"},
+		{"no name", "duration: 1m\nnodes: [{name: m1}]\n", "the scenario needs a name"},
+		{"no duration", "name: t\nnodes: [{name: m1}]\n", "duration must be greater than 0"},
+		{"unknown replicaof", base + "  - name: r2\n    replicaof: m9\n", "t.yaml:8:16: replicaof \"m9\": no such node"},
+		{"replica of itself", base + "  - name: r2\n    replicaof: r2\n", "t.yaml:8:16: node \"r2\" cannot be a replica of itself"},
+		{"cycle", "name: t\nduration: 1m\nnodes:\n  - name: m1\n  - name: a\n    replicaof: b\n  - name: b\n    replicaof: a\n", "t.yaml:6:16: replicas form a cycle through \"a\""},
+		{"two masters", "name: t\nduration: 1m\nnodes:\n  - name: m1\n  - name: m2\n", "t.yaml:4:11: the topology needs exactly one master"},
+		{"duplicate node", base + "  - name: r1\n", "t.yaml:7:11: node \"r1\" is defined twice"},
+		{"reserved name", "name: t\nduration: 1m\nnodes:\n  - name: master\n", "t.yaml:4:11: \"master\" is reserved"},
+		{"bad node name", "name: t\nduration: 1m\nnodes:\n  - name: M_1\n", "t.yaml:4:11: node name \"M_1\""},
+		{"fault outside duration", base + "faults:\n  - {at: 2m, crash: r1}\n", "t.yaml:8:10: at 2m0s is outside the fault phase (duration 1m0s)"},
+		{"fault unknown node", base + "faults:\n  - {at: 10s, crash: r9}\n", "t.yaml:8:22: unknown node \"r9\""},
+		{"fault two verbs", base + "faults:\n  - {at: 10s, crash: r1, pause: r1, for: 1s}\n", "t.yaml:8:5: each fault needs exactly one of"},
+		{"fault no timing", base + "faults:\n  - {crash: r1}\n", "t.yaml:8:5: each fault needs exactly one timing"},
+		{"fault needs for", base + "faults:\n  - {at: 10s, disconnect: [m1, r1]}\n", "t.yaml:8:5: disconnect needs for:"},
+		{"fault bad range", base + "faults:\n  - {at: 10s, disconnect: [m1, r1], for: 2m..5s}\n", "t.yaml:8:42: range \"2m..5s\" ends before it starts"},
+		{"fault until after end", base + "faults:\n  - {every: 10s, until: 2m, pause: r1, for: 1s}\n", "t.yaml:8:25: until 2m0s is after the end"},
+		{"failover of master", base + "faults:\n  - {at: 10s, failover: master}\n", "t.yaml:8:25: failover promotes a replica"},
+		{"random unknown verb", base + "faults:\n  - {random: explode, node: r1, mean-every: 10s}\n", "t.yaml:8:14: random \"explode\""},
+		{"impossible mix", base + "workload:\n  rate: 10\n  mix: {set: 70, get: 20}\n", "t.yaml:9:8: impossible mix: the shares add up to 90%"},
+		{"unknown op", base + "workload:\n  rate: 10\n  mix: {set: 50, scan: 50}\n", "t.yaml:9:18: unknown operation \"scan\""},
+		{"reads from missing replicas", "name: t\nduration: 1m\nnodes: [{name: m1}]\nworkload:\n  rate: 10\n  reads-from: replicas\n  mix: {get: 100}\n", "t.yaml:6:15: reads-from replicas, but the scenario has no replicas"},
+		{"wait for too many", base + "workload:\n  rate: 10\n  wait: {replicas: 3, timeout: 100ms}\n", "t.yaml:9:20: wait for 3 replicas, but the scenario has 1"},
+		{"burst outside", base + "workload:\n  rate: 0\n  bursts: [{at: 5m, writes: 10}]\n", "t.yaml:9:17: burst at 5m0s is outside the fault phase"},
+		{"bad protocol", base + "protocol: psync3\n", "t.yaml:7:11: unknown protocol \"psync3\""},
+		{"unknown bug", base + "bugs: [off-by-two]\n", "t.yaml:7:8: unknown bug \"off-by-two\""},
+		{"unknown expectation", base + "expect:\n  full_syncs: 0\n", "t.yaml:8:3: unknown figure \"full_syncs\""},
+		{"bool expectation", base + "expect:\n  converged: 1\n", "t.yaml:8:3: converged is true or false"},
+		{"bad bandwidth", base + "network:\n  bandwidth: 1 gigabit\n", "t.yaml:8:14: invalid bandwidth \"1 gigabit\""},
+		{"link to unknown", base + "network:\n  links:\n    - {between: [m1, x9], latency: 1ms}\n", "t.yaml:9:22: link between \"x9\": no such node"},
+		{"config as list", base + "config: [a, b]\n", "t.yaml:7:9: config must be a mapping"},
+		{"bad timeout value", base + "config:\n  repl-timeout: soon\n", "t.yaml:8:3: repl-timeout: invalid duration \"soon\""},
+		{"repl-timeout below 1s", base + "config:\n  repl-timeout: 0\n", "t.yaml:8:3: repl-timeout: 0s is below the minimum 1s"},
+		{"bad output buffer", base + "config:\n  client-output-buffer-limit: replica 1mb\n", "t.yaml:8:3: client-output-buffer-limit: want"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load("t.yaml", []byte(tc.yaml), nil)
+			if err == nil {
+				t.Fatalf("accepted:\n%s", tc.yaml)
+			}
+			var se *Error
+			if !errors.As(err, &se) {
+				t.Fatalf("error of type %T: %v", err, err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error:\n%s\nwant it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestSetOverrides(t *testing.T) {
+	s, err := Load("t.yaml", []byte(base), []string{
+		"config.repl-backlog-size=4mb", "duration=2m", "nodes.1.config.repl-timeout=30s", "workload.rate=100",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Duration.String() != "2m0s" || s.Nodes[0].Config.ReplBacklogSizeBytes != 4<<20 ||
+		s.Nodes[1].Config.ReplTimeout.String() != "30s" || s.Workload.RatePerSec != 100 {
+		t.Fatalf("overrides not applied: %+v", s)
+	}
+	for _, bad := range []string{"config.repl-backlog-size", "nodes.7.name=x", "config.repl-backlog-size=lots"} {
+		if _, err := Load("t.yaml", []byte(base), []string{bad}); err == nil {
+			t.Errorf("--set %s accepted", bad)
+		}
+	}
+}
