@@ -10,43 +10,34 @@ package checker
 // returned after W was called. Keys touched by DEL, APPEND or INCR are left
 // out: their final state cannot name a single write.
 func LostWrites(history []Op, final map[string]string) []Op {
-	byKey := map[string][]int{}
 	mixed := map[string]bool{}
-	for i, op := range history {
-		if !op.IsWrite() {
-			continue
-		}
-		if op.Op != "set" {
+	for i := range history {
+		if op := &history[i]; op.IsWrite() && op.Op != "set" {
 			mixed[op.Key] = true
+		}
+	}
+	// The SET that wrote each key's final value, if any did.
+	writer := map[string]int{}
+	for i := range history {
+		op := &history[i]
+		if op.Op != "set" || op.Outcome == Fail || mixed[op.Key] {
 			continue
 		}
-		byKey[op.Key] = append(byKey[op.Key], i)
+		if v, ok := final[op.Key]; ok && v == op.Value {
+			writer[op.Key] = i
+		}
 	}
 	var lost []Op
-	for _, op := range history {
+	for i := range history {
+		op := &history[i]
 		if op.Op != "set" || op.Outcome != OK || mixed[op.Key] {
 			continue
 		}
-		val, ok := final[op.Key]
-		if ok && val == op.Value {
+		j, ok := writer[op.Key]
+		if ok && (j == i || history[j].Outcome == Unknown || history[j].Return > op.Call) {
 			continue
 		}
-		explained := false
-		for _, j := range byKey[op.Key] {
-			x := history[j]
-			if x.Outcome == Fail {
-				continue
-			}
-			if x.Outcome == Unknown || x.Return > op.Call {
-				if ok && x.Value == val {
-					explained = true
-					break
-				}
-			}
-		}
-		if !explained {
-			lost = append(lost, op)
-		}
+		lost = append(lost, *op)
 	}
 	return lost
 }

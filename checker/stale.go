@@ -9,27 +9,39 @@ package checker
 // Like LostWrites it relies on every SET writing a fresh value, and leaves
 // out keys touched by DEL, APPEND or INCR.
 func StaleReads(history []Op) []StaleRead {
+	reads := false
+	for i := range history {
+		if history[i].Op == "get" && history[i].Outcome == OK {
+			reads = true
+			break
+		}
+	}
+	if !reads {
+		return nil
+	}
 	sets := map[string][]int{}
 	mixed := map[string]bool{}
 	byValue := map[string]int{}
-	for i, op := range history {
+	for i := range history {
+		op := &history[i]
 		switch {
 		case op.Op == "set" && op.Outcome != Fail:
 			sets[op.Key] = append(sets[op.Key], i)
-			byValue[op.Key+"\x00"+op.Value] = i
+			byValue[op.Value] = i
 		case op.IsWrite() && op.Op != "set":
 			mixed[op.Key] = true
 		}
 	}
 	var out []StaleRead
-	for _, r := range history {
+	for i := range history {
+		r := &history[i]
 		if r.Op != "get" || r.Outcome != OK || mixed[r.Key] {
 			continue
 		}
 		// The latest SET acknowledged before the read began.
 		latest := -1
 		for _, j := range sets[r.Key] {
-			w := history[j]
+			w := &history[j]
 			if w.Outcome == OK && w.Return < r.Call && (latest < 0 || w.Return > history[latest].Return) {
 				latest = j
 			}
@@ -37,17 +49,17 @@ func StaleReads(history []Op) []StaleRead {
 		if latest < 0 {
 			continue
 		}
-		lw := history[latest]
+		lw := &history[latest]
 		if r.Null {
-			out = append(out, StaleRead{Read: r, Missed: lw, ByNs: r.Call - lw.Return})
+			out = append(out, StaleRead{Read: *r, Missed: *lw, ByNs: r.Call - lw.Return})
 			continue
 		}
-		src, ok := byValue[r.Key+"\x00"+r.Reply]
-		if !ok {
+		src, ok := byValue[r.Reply]
+		if !ok || history[src].Key != r.Key {
 			continue // a value no recorded SET wrote: the prefix check's business
 		}
 		if history[src].Return < lw.Call {
-			out = append(out, StaleRead{Read: r, Missed: lw, ByNs: r.Call - lw.Return})
+			out = append(out, StaleRead{Read: *r, Missed: *lw, ByNs: r.Call - lw.Return})
 		}
 	}
 	return out

@@ -21,7 +21,8 @@ type workload struct {
 	burst   *Client
 	history []checker.Op
 	stopped bool
-	value   []byte
+	keys    []string // the key space of set, get, append, del
+	ctrs    []string // the key space of incr
 }
 
 type wclient struct {
@@ -51,10 +52,24 @@ const hexDigits = "0123456789abcdef"
 
 func randomValue(rng *rand.Rand, n int) []byte {
 	b := make([]byte, n)
+	var bits uint64
 	for i := range b {
-		b[i] = hexDigits[rng.IntN(16)]
+		if i%16 == 0 {
+			bits = rng.Uint64()
+		}
+		b[i] = hexDigits[bits&15]
+		bits >>= 4
 	}
 	return b
+}
+
+// keyTable returns the n padded key names of a key space, built once.
+func keyTable(prefix string, n, size int) []string {
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = padKey(prefix, i, size)
+	}
+	return keys
 }
 
 func (r *runner) startWorkload() {
@@ -62,7 +77,18 @@ func (r *runner) startWorkload() {
 	if ws.Clients == 0 || (ws.RatePerSec == 0 && len(ws.Bursts) == 0) {
 		return
 	}
-	wl := &workload{r: r, rng: r.w.Seeds.Stream("workload")}
+	wl := &workload{r: r, rng: r.w.Seeds.Stream("workload"),
+		keys: keyTable("key:", ws.Keys, ws.KeySize)}
+	expected := int(ws.RatePerSec*r.s.Duration.Seconds()*1.05) + 1024
+	for _, b := range ws.Bursts {
+		expected += b.Writes
+	}
+	wl.history = make([]checker.Op, 0, min(expected, 50_000_000))
+	for _, m := range ws.Mix {
+		if m.Op == "incr" {
+			wl.ctrs = keyTable("cnt:", ws.Keys, ws.KeySize)
+		}
+	}
 	r.work = wl
 	master := r.w.Node(r.master)
 	addr := sim.Addr{Host: r.master, Port: master.Port()}
@@ -174,10 +200,10 @@ func (wc *wclient) fire() {
 	var value string
 	switch op {
 	case "incr":
-		key = padKey("cnt:", wl.rng.IntN(ws.Keys), ws.KeySize)
+		key = wl.ctrs[wl.rng.IntN(ws.Keys)]
 		args = [][]byte{[]byte("INCR"), []byte(key)}
 	default:
-		key = padKey("key:", wl.rng.IntN(ws.Keys), ws.KeySize)
+		key = wl.keys[wl.rng.IntN(ws.Keys)]
 	}
 	switch op {
 	case "set":
@@ -281,7 +307,7 @@ func (wl *workload) fireBurst(n int) {
 	}
 	wl.r.w.Trace.Printf(wl.r.w.Now(), "burst %d writes to %s", n, wl.r.master)
 	for i := 0; i < n; i++ {
-		key := padKey("key:", wl.rng.IntN(ws.Keys), ws.KeySize)
+		key := wl.keys[wl.rng.IntN(ws.Keys)]
 		value := string(randomValue(wl.rng, ws.ValueSize))
 		idx := len(wl.history)
 		wl.history = append(wl.history, checker.Op{
