@@ -51,6 +51,9 @@ const (
 	SelectMaster   Selector = "master"
 	SelectReplicas Selector = "replicas"
 	SelectReplica  Selector = "replica"
+	// SelectClients is every client host of the workload; a single client
+	// is named c1, c2, ...
+	SelectClients Selector = "clients"
 )
 
 // Action is one fault without its timing.

@@ -93,3 +93,42 @@ func TestSetOverrides(t *testing.T) {
 		}
 	}
 }
+
+// Partitions can cut clients off too; a client cut from the master records
+// its in-flight operation as unknown and reconnects after the heal.
+func TestPartitionCutsClients(t *testing.T) {
+	src := base + `workload: {clients: 2, rate: 200, keys: 100, mix: {set: 100}}
+faults:
+  - {at: 10s, partition: [[m1, c1], [r1, c2]], for: 10s}
+expect: {converged: true}
+`
+	s, err := Load("t.yaml", []byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := Run(s, 1, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c1, c2, unknown int
+	for _, op := range o.Result.History {
+		if op.Call >= int64(11e9) && op.Call < int64(19e9) {
+			switch op.Client {
+			case "c1":
+				c1++
+			case "c2":
+				c2++
+			}
+		}
+		if op.Outcome == "unknown" {
+			unknown++
+		}
+	}
+	if c1 == 0 || c2 != 0 || !o.Summary.OK {
+		t.Fatalf("during the partition c1 issued %d ops (want > 0), c2 %d (want 0); ok %v\n%s", c1, c2, o.Summary.OK, o.Summary.Text())
+	}
+	if _, err := Load("t.yaml", []byte(base+"workload: {clients: 2, rate: 10}\nfaults:\n  - {at: 10s, partition: [[m1, c3], [r1]], for: 1s}\n"), nil); err == nil ||
+		!strings.Contains(err.Error(), "no client \"c3\"") {
+		t.Fatalf("c3 accepted: %v", err)
+	}
+}

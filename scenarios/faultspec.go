@@ -35,13 +35,30 @@ func (s builder) selector(t Text) (faults.Selector, error) {
 	return "", errAt(t.Tok, fmt.Sprintf("unknown node %q (nodes: %s; or master, replicas, replica)", t.V, s.nodeNames()))
 }
 
+// hostSelector is selector plus client hosts: "clients" (every client) or
+// one client (c1, c2, ...). Partitions and link faults can cut clients off.
+func (s builder) hostSelector(t Text) (faults.Selector, error) {
+	if t.V == "clients" {
+		return faults.SelectClients, nil
+	}
+	if clientName.MatchString(t.V) {
+		var k int
+		fmt.Sscanf(t.V[1:], "%d", &k)
+		if k < 1 || k > s.Workload.Clients || s.Workload.RatePerSec == 0 {
+			return "", errAt(t.Tok, fmt.Sprintf("no client %q (the workload has %d clients)", t.V, s.Workload.Clients))
+		}
+		return faults.Selector(t.V), nil
+	}
+	return s.selector(t)
+}
+
 func (s builder) pair(list []Text, verb string, tok *token.Token) ([2]faults.Selector, error) {
 	var out [2]faults.Selector
 	if len(list) != 2 {
 		return out, errAt(tok, fmt.Sprintf("%s takes two sides: [a, b]", verb))
 	}
 	for i, t := range list {
-		sel, err := s.selector(t)
+		sel, err := s.hostSelector(t)
 		if err != nil {
 			return out, err
 		}
@@ -126,7 +143,7 @@ func (s builder) fault(fy *faultYAML) (faults.Schedule, error) {
 			for _, g := range fy.Partition {
 				var group []faults.Selector
 				for _, t := range g {
-					sel, err := s.selector(t)
+					sel, err := s.hostSelector(t)
 					if err != nil {
 						return sch, err
 					}

@@ -24,6 +24,8 @@ var (
 
 var mixOps = []string{"set", "get", "incr", "append", "del"}
 
+var clientName = regexp.MustCompile(`^c[0-9]+$`)
+
 var hostName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
 
 // reserved names are fault selectors and client hosts, not node names.

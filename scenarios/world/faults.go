@@ -30,6 +30,11 @@ func (r *runner) resolve(sel faults.Selector, pick *rand.Rand) []string {
 	switch sel {
 	case faults.SelectMaster:
 		return []string{r.master}
+	case faults.SelectClients:
+		if r.work == nil {
+			return nil
+		}
+		return r.work.hosts("")
 	case faults.SelectReplicas, faults.SelectReplica:
 		var reps []string
 		for _, n := range r.sortedNames() {
@@ -41,6 +46,9 @@ func (r *runner) resolve(sel faults.Selector, pick *rand.Rand) []string {
 			return []string{reps[pick.IntN(len(reps))]}
 		}
 		return reps
+	}
+	if r.work != nil && r.w.Node(string(sel)) == nil {
+		return r.work.hosts(string(sel))
 	}
 	return []string{string(sel)}
 }

@@ -148,6 +148,25 @@ func (wl *workload) selectDB(c *Client) {
 
 func (wl *workload) stop() { wl.stopped = true }
 
+// hosts returns the host names of one client (its main and read
+// connections), or of every client when name is "".
+func (wl *workload) hosts(name string) []string {
+	var out []string
+	for _, wc := range wl.clients {
+		if name != "" && wc.name != name {
+			continue
+		}
+		out = append(out, wc.main.Host.Name())
+		if wc.reads != nil {
+			out = append(out, wc.reads.Host.Name())
+		}
+	}
+	if name == "" && wl.burst != nil {
+		out = append(out, wl.burst.Host.Name())
+	}
+	return out
+}
+
 func (wl *workload) inFlight() int {
 	k := 0
 	for _, wc := range wl.clients {
