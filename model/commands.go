@@ -200,6 +200,9 @@ func getCommand(n *Node, c *client, argv [][]byte) {
 }
 
 func setCommand(n *Node, c *client, argv [][]byte) {
+	if len(argv) == 3 && n.setPlain(c, argv) {
+		return
+	}
 	var nx, xx, keepttl, get bool
 	var expireMs int64
 	var unit string
@@ -282,6 +285,25 @@ func setCommand(n *Node, c *client, argv [][]byte) {
 		prop = append(prop, []byte("PXAT"), strconv.AppendInt(nil, expireMs, 10))
 	}
 	n.alsoPropagate(c.db, prop)
+}
+
+// setPlain is SET key value without options, with one hash lookup: the
+// common case of every workload. It declines (false) when the key holds an
+// expired value, which the general path must delete and propagate first.
+func (n *Node) setPlain(c *client, argv [][]byte) bool {
+	d := n.dbs[c.db]
+	p, ok := d.keys[string(argv[1])]
+	if ok && p.expireMs != 0 {
+		return false
+	}
+	if ok {
+		p.val = append(p.val[:0], argv[2]...)
+	} else {
+		d.keys[string(argv[1])] = &item{val: append([]byte(nil), argv[2]...)}
+	}
+	c.addSimple("OK")
+	n.alsoPropagate(c.db, argv)
+	return true
 }
 
 func delCommand(n *Node, c *client, argv [][]byte) {
