@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"math/bits"
 	"time"
 )
 
@@ -11,17 +10,17 @@ import (
 // instant run in the order they were scheduled, so a run never depends on heap
 // layout. Time is a time.Duration measured from the start of the run.
 //
-// The queue is a 4-ary min-heap of small values (time, sequence, slot); the
+// The queue (radix.go) holds small values (time, sequence, slot); the
 // function to call lives in a slot that a [Timer] names. Stopping a timer
-// empties its slot and leaves the heap entry behind as stale: it is skipped
-// when it reaches the top, and the heap is compacted when stale entries
+// empties its slot and leaves the queue entry behind as stale: it is skipped
+// when it comes first, and the queue is compacted when stale entries
 // outnumber live ones. Scheduling and firing do not allocate once the queue
 // and the slot table have reached their working size.
 type Scheduler struct {
 	now    time.Duration
 	seq    uint64 // sequence of the last event scheduled; 0 is never used
 	fired  uint64
-	queue  []entry
+	queue  radixQueue
 	slots  []slot
 	free   []uint32 // empty slots
 	stale  int      // entries in queue whose timer was stopped
@@ -117,7 +116,7 @@ func (s *Scheduler) Now() time.Duration { return s.now }
 func (s *Scheduler) Fired() uint64 { return s.fired }
 
 // Pending returns the number of events waiting to fire.
-func (s *Scheduler) Pending() int { return len(s.queue) - s.stale }
+func (s *Scheduler) Pending() int { return s.queue.len() - s.stale }
 
 // Err returns the limit the scheduler passed, or nil.
 func (s *Scheduler) Err() error {
@@ -143,8 +142,7 @@ func (s *Scheduler) At(t time.Duration, fn func()) Timer {
 	}
 	s.seq++
 	s.slots[i] = slot{fn: fn, at: t, seq: s.seq}
-	s.queue = append(s.queue, entry{at: t, seq: s.seq, slot: i})
-	s.up(len(s.queue) - 1)
+	s.queue.push(entry{at: t, seq: s.seq, slot: i})
 	return Timer{slot: i, seq: s.seq}
 }
 
@@ -167,7 +165,7 @@ func (s *Scheduler) Stop(t Timer) bool {
 	}
 	s.release(t.slot)
 	s.stale++
-	if s.stale >= 64 && 2*s.stale > len(s.queue) {
+	if s.stale >= 64 && 2*s.stale > s.queue.len() {
 		s.compact()
 	}
 	return true
@@ -201,10 +199,14 @@ func (s *Scheduler) Run(until time.Duration, stop func() bool) StopReason {
 	if s.err != nil {
 		return StopLimit
 	}
-	for len(s.queue) > 0 {
-		e := s.queue[0]
+	for {
+		ep := s.queue.min()
+		if ep == nil {
+			break
+		}
+		e := *ep
 		if s.slots[e.slot].seq != e.seq {
-			s.pop()
+			s.queue.pop(ep)
 			s.stale--
 			continue
 		}
@@ -221,7 +223,7 @@ func (s *Scheduler) Run(until time.Duration, stop func() bool) StopReason {
 			s.err = &LimitError{Limit: "events", Now: s.now, Events: s.fired}
 			return StopLimit
 		}
-		s.pop()
+		s.queue.pop(ep)
 		s.now = e.at
 		fn := s.slots[e.slot].fn
 		s.release(e.slot)
@@ -247,112 +249,8 @@ func (s *Scheduler) release(i uint32) {
 // set and stopped over and over (timeouts pushed back on every message) do
 // not grow the queue without bound.
 func (s *Scheduler) compact() {
-	live := s.queue[:0]
-	for _, e := range s.queue {
-		if s.slots[e.slot].seq == e.seq {
-			live = append(live, e)
-		}
-	}
-	clear(s.queue[len(live):])
-	s.queue = live
+	s.queue.filter(func(e *entry) bool { return s.slots[e.slot].seq == e.seq })
 	s.stale = 0
-	for i := (len(live) - 2) / 4; i >= 0; i-- {
-		s.down(i)
-	}
-}
-
-// earlier is 1 if a fires before b and 0 otherwise. It compares (at, seq) as
-// one 128-bit number through the borrow of a subtraction, and returns a
-// number rather than a bool so that pop can pick a child by arithmetic: the
-// heap compares random keys, and a branch on each comparison would be
-// mispredicted half the time. Times are never negative, so comparing them
-// unsigned is exact.
-func earlier(a, b *entry) int {
-	_, borrow := bits.Sub64(a.seq, b.seq, 0)
-	_, borrow = bits.Sub64(uint64(a.at), uint64(b.at), borrow)
-	return int(borrow)
-}
-
-// The heap is 4-ary: the children of i are 4i+1 .. 4i+4. Its tree is half as
-// deep as a binary heap's, and four children sit in one or two cache lines.
-
-// up moves the entry at i toward the root until its parent fires earlier.
-func (s *Scheduler) up(i int) {
-	q := s.queue
-	e := q[i]
-	for i > 0 {
-		p := (i - 1) / 4
-		if earlier(&e, &q[p]) == 0 {
-			break
-		}
-		q[i] = q[p]
-		i = p
-	}
-	q[i] = e
-}
-
-// down moves the entry at i toward the leaves until it fires before its
-// children. Only compact uses it; pop has a faster way.
-func (s *Scheduler) down(i int) {
-	q := s.queue
-	n := len(q)
-	e := q[i]
-	for {
-		c := 4*i + 1
-		if c >= n {
-			break
-		}
-		m := c
-		for j := c + 1; j < c+4 && j < n; j++ {
-			if earlier(&q[j], &q[m]) == 1 {
-				m = j
-			}
-		}
-		if earlier(&q[m], &e) == 0 {
-			break
-		}
-		q[i] = q[m]
-		i = m
-	}
-	q[i] = e
-}
-
-// pop removes the top of the heap. It walks the hole at the top down to a
-// leaf, always taking the earliest of four children (a small tournament
-// without branches), then puts the last entry in the hole and lets it rise.
-// The last entry is usually among the latest to fire, so it rises little, and
-// the walk down needs no comparison with it.
-func (s *Scheduler) pop() {
-	q := s.queue
-	n := len(q) - 1
-	last := q[n]
-	q = q[:n]
-	s.queue = q
-	if n == 0 {
-		return
-	}
-	i := 0
-	for 4*i+5 <= n { // i has four children
-		c := 4*i + 1
-		kids := q[c : c+4 : c+4]
-		x := earlier(&kids[1], &kids[0])
-		y := 2 + earlier(&kids[3], &kids[2])
-		m := c + x + (y-x)*earlier(&kids[y], &kids[x])
-		q[i] = q[m]
-		i = m
-	}
-	if c := 4*i + 1; c < n { // the one node with fewer than four children
-		m := c
-		for j := c + 1; j < n; j++ {
-			if earlier(&q[j], &q[m]) == 1 {
-				m = j
-			}
-		}
-		q[i] = q[m]
-		i = m
-	}
-	q[i] = last
-	s.up(i)
 }
 
 // FormatTime renders a virtual time as seconds with nanosecond precision,

@@ -124,8 +124,8 @@ func TestSchedulerCompaction(t *testing.T) {
 		}
 		s.Stop(tm)
 	}
-	if len(s.queue) >= 500 || s.Pending() != 100 {
-		t.Fatalf("queue %d entries, %d pending: not compacted", len(s.queue), s.Pending())
+	if s.queue.len() >= 500 || s.Pending() != 100 {
+		t.Fatalf("queue %d entries, %d pending: not compacted", s.queue.len(), s.Pending())
 	}
 	s.Run(Forever, nil)
 	if sum != want {
