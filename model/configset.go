@@ -213,3 +213,48 @@ func ParseDuration(s string, unit time.Duration) (time.Duration, error) {
 	}
 	return d, nil
 }
+
+// Lines renders the effective configuration in redis.conf form, one
+// parameter per line in a fixed order, for traces and reports.
+func (c *Config) Lines() []string {
+	yes := func(b bool) string {
+		if b {
+			return "yes"
+		}
+		return "no"
+	}
+	secs := func(d time.Duration) string { return strconv.FormatInt(int64(d/time.Second), 10) }
+	persist := "none"
+	if c.Persistence == PersistRDB {
+		persist = "rdb"
+	}
+	replicaof := "no one"
+	if c.ReplicaOfHost != "" {
+		replicaof = fmt.Sprintf("%s %d", c.ReplicaOfHost, c.ReplicaOfPort)
+	}
+	l := c.ReplicaOutputBufferLimit
+	out := []string{
+		fmt.Sprintf("port %d", c.Port),
+		"replicaof " + replicaof,
+		fmt.Sprintf("repl-backlog-size %d", c.ReplBacklogSizeBytes),
+		"repl-backlog-ttl " + secs(c.ReplBacklogTTL),
+		"repl-timeout " + secs(c.ReplTimeout),
+		"repl-ping-replica-period " + secs(c.ReplPingReplicaPeriod),
+		"repl-diskless-sync " + yes(c.ReplDisklessSync),
+		"repl-diskless-sync-delay " + secs(c.ReplDisklessSyncDelay),
+		fmt.Sprintf("repl-diskless-sync-max-replicas %d", c.ReplDisklessSyncMaxReplicas),
+		fmt.Sprintf("min-replicas-to-write %d", c.MinReplicasToWrite),
+		"min-replicas-max-lag " + secs(c.MinReplicasMaxLag),
+		"replica-serve-stale-data " + yes(c.ReplicaServeStaleData),
+		"replica-read-only " + yes(c.ReplicaReadOnly),
+		fmt.Sprintf("client-output-buffer-limit replica %d %d %s", l.HardBytes, l.SoftBytes, secs(l.SoftSeconds)),
+		"persistence " + persist,
+		"protocol " + c.Protocol.String(),
+		fmt.Sprintf("rdb-save-rate %d", c.RDBSaveBytesPerSec),
+		fmt.Sprintf("rdb-load-rate %d", c.RDBLoadBytesPerSec),
+	}
+	if bugs := c.Bugs.Enabled(); len(bugs) > 0 {
+		out = append(out, "bugs "+strings.Join(bugs, " "))
+	}
+	return out
+}

@@ -87,6 +87,12 @@ func New(opts Options) (*World, error) {
 		w.Net.SetLink(l.A, l.B, l.Link)
 	}
 	for _, n := range w.nodes {
+		for _, line := range n.spec.Config.Lines() {
+			w.Trace.Printf(0, "config %s %s", n.spec.Name, line)
+		}
+	}
+	w.Trace.Printf(0, "network %s", opts.Link)
+	for _, n := range w.nodes {
 		if err := n.start(); err != nil {
 			return nil, err
 		}
