@@ -77,6 +77,9 @@ type RunOptions struct {
 	OutDir string
 	// Trace receives trace lines as well (or instead of OutDir).
 	Trace io.Writer
+	// SampleEvery, when positive, records the replicas' lag at this period
+	// of virtual time in Outcome.Result.Samples, without changing the run.
+	SampleEvery time.Duration
 }
 
 // Run runs the scenario under one seed, checks it, and writes the artifacts.
@@ -101,7 +104,7 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Outcome, error) {
 		}
 	}
 	start := time.Now()
-	res, err := world.Run(s, seed, world.RunOptions{Trace: traceW})
+	res, err := world.Run(s, seed, world.RunOptions{Trace: traceW, SampleEvery: opts.SampleEvery})
 	wall := time.Since(start)
 	if traceFile != nil {
 		buf.Flush()

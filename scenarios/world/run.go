@@ -31,6 +31,10 @@ type Result struct {
 	History []checker.Op
 	Faults  []faults.Event
 
+	// Samples are the replicas' lag, taken when RunOptions.SampleEvery is
+	// set; nil otherwise.
+	Samples []Sample
+
 	// Figures computed from notes and the history.
 	FullResyncs      int64
 	PartialResyncs   int64
@@ -51,6 +55,23 @@ type RunOptions struct {
 	Trace io.Writer
 	// MaxEvents bounds the run (0: 2e9).
 	MaxEvents uint64
+	// SampleEvery, when positive, records every replica's lag behind the
+	// master of the moment at this period of virtual time, from time 0 to
+	// the end of the run, in Result.Samples. Sampling only reads state
+	// between events and schedules nothing, so the run, its trace and its
+	// figures are the same with or without it.
+	SampleEvery time.Duration
+}
+
+// Sample is one replica's replication lag at one instant.
+type Sample struct {
+	At   time.Duration
+	Node string
+	// LagBytes is the master's master_repl_offset minus the replica's
+	// offset: the stream bytes the replica has yet to apply.
+	LagBytes int64
+	// LinkUp reports whether the replica's link to its master is CONNECTED.
+	LinkUp bool
 }
 
 // Run builds a world from the scenario and seed, runs the fault phase and
@@ -84,6 +105,7 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Result, error) {
 		return nil, err
 	}
 	r := &runner{w: w, s: s, master: s.Master(), res: &Result{Scenario: s.Name, Seed: seed, Protocol: s.Protocol.String()}}
+	r.sampleEvery = opts.SampleEvery
 	r.pairs = map[[2]string]int{}
 	r.stallPairs = map[[2]string]int{}
 	w.Trace.Printf(0, "scenario %s protocol %s duration %s", s.Name, s.Protocol, s.Duration)
@@ -94,7 +116,7 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Result, error) {
 	r.startWorkload()
 
 	// The fault phase.
-	if reason := w.Run(s.Duration, nil); reason == sim.StopLimit {
+	if reason := r.runTo(s.Duration); reason == sim.StopLimit {
 		return r.finish(w.Sched.Err().Error()), nil
 	}
 	// The heal phase: faults lifted, workload stopped, until the replicas
@@ -104,7 +126,7 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Result, error) {
 	deadline := s.Duration + s.HealTimeout
 	converged := false
 	for !converged && w.Now() < deadline {
-		if w.Run(min(w.Now()+100*time.Millisecond, deadline), nil) == sim.StopLimit {
+		if r.runTo(min(w.Now()+100*time.Millisecond, deadline)) == sim.StopLimit {
 			return r.finish(w.Sched.Err().Error()), nil
 		}
 		converged, _ = r.converged()
@@ -124,6 +146,9 @@ type runner struct {
 	crashed    map[string]bool
 	healing    bool
 
+	sampleEvery time.Duration
+	nextSample  time.Duration
+
 	lastDigestAt  time.Duration
 	lastDigestWhy string
 	faultRand     interface{ IntN(int) int }
@@ -140,6 +165,36 @@ func (r *runner) loadDataset() {
 		m.Load(0, []byte(padKey("data:", i, d.KeySize)), randomValue(rng, d.ValueSize))
 	}
 	r.w.Trace.Printf(0, "dataset %d keys of %d bytes on %s", d.Keys, d.ValueSize, r.master)
+}
+
+// runTo runs the world until t, stopping at each sample time on the way to
+// record the replicas' lag. Running in steps fires the same events in the
+// same order as one call would.
+func (r *runner) runTo(t time.Duration) sim.StopReason {
+	for r.sampleEvery > 0 && r.nextSample <= t {
+		if r.w.Run(r.nextSample, nil) == sim.StopLimit {
+			return sim.StopLimit
+		}
+		r.sample()
+		r.nextSample += r.sampleEvery
+	}
+	return r.w.Run(t, nil)
+}
+
+// sample records every replica's lag behind the master of the moment.
+func (r *runner) sample() {
+	m := r.w.Node(r.master)
+	if m == nil {
+		return
+	}
+	top := m.Engine.Offset()
+	for _, name := range r.sortedNames() {
+		if name == r.master {
+			continue
+		}
+		e := r.w.Node(name).Engine
+		r.res.Samples = append(r.res.Samples, Sample{At: r.nextSample, Node: name, LagBytes: top - e.Offset(), LinkUp: e.LinkUp()})
+	}
 }
 
 // finish collects the figures.
