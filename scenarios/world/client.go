@@ -21,7 +21,7 @@ type Client struct {
 	ready   bool
 	rr      *resp.Reader
 	out     []byte
-	pending []*Call // sent, waiting for replies, in order
+	pending callRing // sent, waiting for replies, in order
 	// Pipeline is how many calls may be in flight at once (default 1).
 	Pipeline int
 	// OnReply is called with each finished call.
@@ -32,10 +32,10 @@ type Client struct {
 	inData    bool // commands sent from OnReply go out together after the replies
 }
 
-// Call is one command and what came of it.
+// Call is one command and what came of it. The Call handed to OnReply is
+// valid only during the callback: the client reuses it.
 type Call struct {
 	Tag    int // the owner's reference, -1 when none
-	Args   [][]byte
 	Start  time.Duration
 	End    time.Duration
 	Reply  resp.Value
@@ -53,7 +53,7 @@ func (w *World) NewClient(name string, target sim.Addr) *Client {
 func (c *Client) Target() sim.Addr { return c.target }
 
 // InFlight returns the number of calls waiting for replies.
-func (c *Client) InFlight() int { return len(c.pending) }
+func (c *Client) InFlight() int { return c.pending.len() }
 
 // Retarget points the client at another node (after a failover) and
 // reconnects.
@@ -90,7 +90,7 @@ func (c *Client) connect() {
 
 // Ready reports whether the client is connected and may send a command.
 func (c *Client) Ready() bool {
-	return c.ready && len(c.pending) < max(c.Pipeline, 1)
+	return c.ready && c.pending.len() < max(c.Pipeline, 1)
 }
 
 // Do sends one command; the reply comes to OnReply. It returns false if the
@@ -102,7 +102,7 @@ func (c *Client) DoTag(tag int, args ...[]byte) bool {
 	if !c.Ready() {
 		return false
 	}
-	c.pending = append(c.pending, &Call{Tag: tag, Args: args, Start: c.w.Now()})
+	c.pending.push(Call{Tag: tag, Start: c.w.Now()})
 	c.out = resp.AppendCommand(c.out, args...)
 	if !c.inData {
 		c.flush()
@@ -128,7 +128,7 @@ func (c *Client) Data(_ *sim.Conn, p []byte) {
 		c.inData = false
 		c.flush()
 	}()
-	for len(c.pending) > 0 {
+	for c.pending.len() > 0 {
 		v, _, ok, err := c.rr.ReadReply()
 		if err != nil {
 			c.conn.Reset()
@@ -138,9 +138,8 @@ func (c *Client) Data(_ *sim.Conn, p []byte) {
 		if !ok {
 			return
 		}
-		call := c.pending[0]
-		c.pending[0] = nil
-		c.pending = c.pending[1:]
+		call := c.pending.front()
+		c.pending.pop()
 		call.End = c.w.Now()
 		call.Reply = v
 		if c.OnReply != nil {
@@ -160,9 +159,9 @@ func (c *Client) lost() {
 	c.conn = nil
 	c.ready = false
 	c.out = c.out[:0]
-	calls := c.pending
-	c.pending = nil
-	for _, call := range calls {
+	for c.pending.len() > 0 {
+		call := c.pending.front()
+		c.pending.pop()
 		call.End = c.w.Now()
 		call.Broken = true
 		if c.OnReply != nil {
@@ -170,4 +169,33 @@ func (c *Client) lost() {
 		}
 	}
 	c.Host.After(100*time.Millisecond, c.connect)
+}
+
+// callRing is a FIFO of calls that reuses its memory. It grows while one
+// slot is still free, so the slot of the call just popped is never written
+// by the pushes of the callback that handles it.
+type callRing struct {
+	buf        []Call
+	head, size int
+}
+
+func (r *callRing) len() int { return r.size }
+
+func (r *callRing) push(c Call) {
+	if r.size+1 >= len(r.buf) {
+		grown := make([]Call, max(8, 2*len(r.buf)))
+		for i := 0; i < r.size; i++ {
+			grown[i] = r.buf[(r.head+i)%len(r.buf)]
+		}
+		r.buf, r.head = grown, 0
+	}
+	r.buf[(r.head+r.size)%len(r.buf)] = c
+	r.size++
+}
+
+func (r *callRing) front() *Call { return &r.buf[r.head] }
+
+func (r *callRing) pop() {
+	r.head = (r.head + 1) % len(r.buf)
+	r.size--
 }
