@@ -354,16 +354,7 @@ func (n *Node) freeClient(c *client, reason string) {
 		n.handleMasterDisconnection(reason)
 		return
 	}
-	c.freed = true
-	c.closing = true
-	delete(n.byConn, c.conn)
-	c.conn.Close()
-	for i, x := range n.clients {
-		if x == c {
-			n.clients = append(n.clients[:i], n.clients[i+1:]...)
-			break
-		}
-	}
+	n.dropClientConn(c)
 	n.unblockWait(c)
 	if c.isReplica() {
 		n.removeSlave(c, reason)
