@@ -1,0 +1,234 @@
+// Package sweep runs a scenario many times: the cross product of the values
+// of some knobs (--vary config.repl-backlog-size=16kb..64mb*2) times a number
+// of seeds, one world per worker goroutine. Each finished run is appended to
+// results.jsonl at once, so an interrupted sweep loses nothing and resumes
+// where it stopped; a shard runs a deterministic share of the runs so that a
+// large sweep can be spread over machines and merged back.
+//
+// Nothing a sweep records depends on the number of workers or on the order
+// in which runs finish: every run is named by its index in the plan, and
+// readers sort by it. Package reports turns the records into tables, plots
+// and a page.
+package sweep
+
+import (
+	_ "embed"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/replsim/replsim/faults"
+	"github.com/replsim/replsim/scenarios"
+	"github.com/replsim/replsim/scenarios/spec"
+)
+
+// DefaultScenario is the scenario swept when no file is given: a master and
+// two replicas under a steady write load, with random disconnects of random
+// length between the master and one replica at a time.
+//
+//go:embed default.yaml
+var DefaultScenario []byte
+
+// The default sweep: DefaultScenario over backlog sizes from 16kb to 64mb.
+const (
+	DefaultFile  = "default"
+	DefaultVary  = "config.repl-backlog-size=16kb..64mb*2"
+	DefaultSeeds = 48
+)
+
+// Plan is a sweep: the scenario, the knobs varied and the number of seeds.
+// Run r is point r / Seeds under seed r % Seeds + 1; points are the cross
+// product of the knobs' values, the first knob varying slowest.
+type Plan struct {
+	Scenario string   `json:"scenario"` // the scenario's name
+	File     string   `json:"file"`     // the file given, or "default"
+	Source   string   `json:"source"`   // the scenario's YAML
+	Sets     []string `json:"sets,omitempty"`
+	Vary     []Vary   `json:"vary"`
+	Seeds    int      `json:"seeds"`
+	// SampleEveryNs is the period of the lag samples in each record's
+	// timeline.
+	SampleEveryNs int64 `json:"sample_every_ns"`
+}
+
+// NewPlan checks a sweep: the scenario must load with every combination of
+// values, and keys may not repeat. file is "default" for DefaultScenario.
+func NewPlan(file string, src []byte, sets []string, vary []Vary, seeds int) (*Plan, error) {
+	if seeds < 1 {
+		return nil, fmt.Errorf("--seeds must be at least 1")
+	}
+	seen := map[string]bool{}
+	for _, v := range vary {
+		if seen[v.Key] {
+			return nil, fmt.Errorf("--vary %s given twice", v.Key)
+		}
+		seen[v.Key] = true
+	}
+	p := &Plan{File: file, Source: string(src), Sets: append([]string(nil), sets...), Vary: vary, Seeds: seeds}
+	base, err := scenarios.Load(file, src, sets)
+	if err != nil {
+		return nil, err
+	}
+	p.Scenario = base.Name
+	p.SampleEveryNs = int64(max(10*time.Millisecond, (base.Duration / 200).Round(10*time.Millisecond)))
+	// Each value alone, so that an error names the value at fault; then
+	// every point, for values that are only wrong together.
+	for _, v := range vary {
+		for _, val := range v.Values {
+			if _, err := scenarios.Load(file, src, append(append([]string(nil), sets...), v.Key+"="+val)); err != nil {
+				return nil, fmt.Errorf("--vary %s=%s: %w", v.Key, val, err)
+			}
+		}
+	}
+	for i := 0; i < p.Points(); i++ {
+		if _, err := p.Spec(i); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// Points returns the number of points: the product of the numbers of
+// values.
+func (p *Plan) Points() int {
+	n := 1
+	for _, v := range p.Vary {
+		n *= len(v.Values)
+	}
+	return n
+}
+
+// Runs returns the number of runs: points times seeds.
+func (p *Plan) Runs() int { return p.Points() * p.Seeds }
+
+// Values returns the values of the knobs at a point, in the order of Vary.
+func (p *Plan) Values(point int) []string {
+	out := make([]string, len(p.Vary))
+	for i := len(p.Vary) - 1; i >= 0; i-- {
+		n := len(p.Vary[i].Values)
+		out[i] = p.Vary[i].Values[point%n]
+		point /= n
+	}
+	return out
+}
+
+// Keys returns the varied keys, in order.
+func (p *Plan) Keys() []string {
+	keys := make([]string, len(p.Vary))
+	for i, v := range p.Vary {
+		keys[i] = v.Key
+	}
+	return keys
+}
+
+// PointSets returns the --set overrides of a point: the plan's own, then
+// one per knob.
+func (p *Plan) PointSets(point int) []string {
+	sets := append([]string(nil), p.Sets...)
+	for i, val := range p.Values(point) {
+		sets = append(sets, p.Vary[i].Key+"="+val)
+	}
+	return sets
+}
+
+// Spec loads the scenario of a point.
+func (p *Plan) Spec(point int) (*spec.Spec, error) {
+	s, err := scenarios.Load(p.File, []byte(p.Source), p.PointSets(point))
+	if err != nil {
+		return nil, fmt.Errorf("point %s: %w", strings.Join(p.PointSets(point), " "), err)
+	}
+	return s, nil
+}
+
+// Run returns the point and the seed of run r.
+func (p *Plan) Run(r int) (point int, seed uint64) {
+	return r / p.Seeds, uint64(r%p.Seeds) + 1
+}
+
+// Command is the command line that runs the whole sweep again into dir.
+func (p *Plan) Command(dir string) string {
+	args := []string{"go", "run", "./cmd/simrun", "sweep"}
+	if p.File != DefaultFile {
+		args = append(args, p.File)
+	}
+	for _, s := range p.Sets {
+		args = append(args, "--set", s)
+	}
+	for _, v := range p.Vary {
+		args = append(args, "--vary", v.Key+"="+v.Text)
+	}
+	args = append(args, "--seeds", fmt.Sprint(p.Seeds), "--out", dir)
+	return shellJoin(args)
+}
+
+// ReplayCommand is the command line that replays one run of the sweep with
+// simrun run, from the copy of the scenario in the sweep's directory.
+func (p *Plan) ReplayCommand(dir string, r int) string {
+	point, seed := p.Run(r)
+	args := []string{"go", "run", "./cmd/simrun", "run", dir + "/" + ScenarioFile, "--seed", fmt.Sprint(seed)}
+	for _, s := range p.PointSets(point) {
+		args = append(args, "--set", s)
+	}
+	return shellJoin(args)
+}
+
+func shellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\n*?[]{}()<>|&;$`'\"\\!#~") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		out[i] = a
+	}
+	return strings.Join(out, " ")
+}
+
+// Shard is a deterministic share of a sweep's runs: run r belongs to shard
+// I of N when r % N == I. The zero Shard is the whole sweep.
+type Shard struct {
+	I, N int
+}
+
+// ParseShard parses "i/n" with 0 <= i < n (a Kubernetes indexed Job's
+// JOB_COMPLETION_INDEX over its completions, for example).
+func ParseShard(s string) (Shard, error) {
+	var sh Shard
+	if _, err := fmt.Sscanf(s, "%d/%d", &sh.I, &sh.N); err != nil || fmt.Sprintf("%d/%d", sh.I, sh.N) != s || sh.N < 1 || sh.I < 0 || sh.I >= sh.N {
+		return Shard{}, fmt.Errorf("--shard %q: want i/n with 0 <= i < n (e.g. 0/4)", s)
+	}
+	return sh, nil
+}
+
+// Has reports whether run r belongs to the shard.
+func (s Shard) Has(r int) bool { return s.N <= 1 || r%s.N == s.I }
+
+func (s Shard) String() string {
+	if s.N <= 1 {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d", s.I, s.N)
+}
+
+// LongestOutage is the longest outage a scenario's faults are meant to
+// cause, for Redis's rule of thumb (write rate x longest outage): the
+// longest disconnect, stall, partition or pause, or crash before its
+// restart. An exponential length counts at its 99th percentile, and how
+// says so; 0 when the scenario has no such fault.
+func LongestOutage(s *spec.Spec) (d time.Duration, how string) {
+	for _, f := range s.Faults {
+		l, h := f.For.Max, "the longest "+string(f.Action.Verb)
+		switch {
+		case f.Action.Verb == faults.Crash || f.Action.Verb == faults.Restart:
+			l = f.Action.RestartAfter
+		case !f.Action.Lasting():
+			continue
+		case f.For.Exponential:
+			l, h = time.Duration(float64(f.For.Mean)*math.Log(100)), "the 99th percentile of the "+string(f.Action.Verb)+"s"
+		}
+		if l > d {
+			d, how = l, h
+		}
+	}
+	return d, how
+}

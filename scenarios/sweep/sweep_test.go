@@ -1,0 +1,206 @@
+package sweep
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func tinyPlan(t *testing.T, seeds int, vary ...string) *Plan {
+	t.Helper()
+	src, err := os.ReadFile("testdata/tiny.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var knobs []Vary
+	for _, v := range vary {
+		k, err := ParseVary(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		knobs = append(knobs, k)
+	}
+	p, err := NewPlan("testdata/tiny.yaml", src, nil, knobs, seeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// records runs a plan into a fresh directory and returns its records
+// without wall times.
+func records(t *testing.T, dir string) []Record {
+	t.Helper()
+	_, recs, err := ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range recs {
+		recs[i].WallNs = 0
+	}
+	return recs
+}
+
+func runSweep(t *testing.T, ctx context.Context, p *Plan, opts Options) *Outcome {
+	t.Helper()
+	o, err := Run(ctx, p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// The plan numbers its runs: point-major, seeds 1..N, the first knob
+// varying slowest.
+func TestPlanOrder(t *testing.T) {
+	p := tinyPlan(t, 2, "config.repl-backlog-size=16kb,1mb", "workload.rate=50,100,200")
+	if p.Points() != 6 || p.Runs() != 12 {
+		t.Fatalf("%d points, %d runs", p.Points(), p.Runs())
+	}
+	if got := p.Values(4); !reflect.DeepEqual(got, []string{"1mb", "100"}) {
+		t.Errorf("point 4 = %v", got)
+	}
+	if point, seed := p.Run(9); point != 4 || seed != 2 {
+		t.Errorf("run 9 = point %d seed %d", point, seed)
+	}
+	if got := p.Command("out"); got != "go run ./cmd/simrun sweep testdata/tiny.yaml --vary config.repl-backlog-size=16kb,1mb --vary workload.rate=50,100,200 --seeds 2 --out out" {
+		t.Errorf("command: %s", got)
+	}
+	if got := p.ReplayCommand("out", 9); got != "go run ./cmd/simrun run out/scenario.yaml --seed 2 --set config.repl-backlog-size=1mb --set workload.rate=100" {
+		t.Errorf("replay: %s", got)
+	}
+	if _, err := NewPlan("tiny.yaml", []byte(p.Source), nil, []Vary{{Key: "config.repl-backlog-size", Values: []string{"16kb", "lots"}}}, 1); err == nil || !strings.Contains(err.Error(), "--vary config.repl-backlog-size=lots") {
+		t.Errorf("bad value: %v", err)
+	}
+}
+
+// The records do not depend on the number of workers.
+func TestWorkersDoNotChangeRecords(t *testing.T) {
+	p := tinyPlan(t, 3, "config.repl-backlog-size=16kb,1mb")
+	dir := t.TempDir()
+	var got [2][]Record
+	for i, w := range []int{1, 2} {
+		d := filepath.Join(dir, string(rune('a'+i)))
+		runSweep(t, context.Background(), p, Options{Dir: d, Workers: w})
+		got[i] = records(t, d)
+	}
+	if len(got[0]) != p.Runs() || !reflect.DeepEqual(got[0], got[1]) {
+		t.Errorf("1 and 2 workers gave different records (%d and %d)", len(got[0]), len(got[1]))
+	}
+	if got[0][0].Timeline == nil || len(got[0][0].Timeline.LagBytes) != 2 {
+		t.Errorf("no lag timeline of two replicas in %+v", got[0][0].Timeline)
+	}
+}
+
+// A sweep stopped after a few runs, plus a line cut short by a crash,
+// resumes to the same records as a sweep that ran through.
+func TestInterruptedSweepResumes(t *testing.T) {
+	p := tinyPlan(t, 3, "config.repl-backlog-size=16kb,1mb")
+	dir := t.TempDir()
+	whole := filepath.Join(dir, "whole")
+	runSweep(t, context.Background(), p, Options{Dir: whole, Workers: 2})
+
+	part := filepath.Join(dir, "part")
+	ctx, cancel := context.WithCancel(context.Background())
+	o := runSweep(t, ctx, p, Options{Dir: part, Workers: 2, Progress: func(pr Progress) {
+		if pr.Done == 2 {
+			cancel()
+		}
+	}})
+	cancel()
+	if !o.Interrupted || o.Ran < 2 || o.Ran >= p.Runs() {
+		t.Fatalf("interrupted %v after %d of %d runs", o.Interrupted, o.Ran, p.Runs())
+	}
+	f, err := os.OpenFile(filepath.Join(part, ResultsFile), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"run":5,"point":1,"val`)
+	f.Close()
+	if recs := records(t, part); len(recs) != o.Ran {
+		t.Fatalf("%d records after %d runs", len(recs), o.Ran)
+	}
+	o2 := runSweep(t, context.Background(), p, Options{Dir: part, Workers: 2, Resume: true})
+	if o2.Skipped != o.Ran || o2.Ran != p.Runs()-o.Ran || o2.Interrupted {
+		t.Errorf("resume skipped %d and ran %d, want %d and %d", o2.Skipped, o2.Ran, o.Ran, p.Runs()-o.Ran)
+	}
+	if !reflect.DeepEqual(records(t, whole), records(t, part)) {
+		t.Error("the resumed sweep differs from the whole one")
+	}
+	m, _, _ := ReadDir(part)
+	if len(m.Sessions) != 2 {
+		t.Errorf("%d sessions recorded, want 2", len(m.Sessions))
+	}
+	// Resuming with another plan is refused.
+	other := tinyPlan(t, 4, "config.repl-backlog-size=16kb,1mb")
+	if _, err := Run(context.Background(), other, Options{Dir: part, Resume: true}); err == nil || !strings.Contains(err.Error(), "holds another sweep") {
+		t.Errorf("resume with another plan: %v", err)
+	}
+}
+
+// Shards run disjoint shares of the runs; merged, they equal the whole.
+func TestShardsMergeToTheWhole(t *testing.T) {
+	p := tinyPlan(t, 3, "config.repl-backlog-size=16kb,1mb")
+	dir := t.TempDir()
+	whole := filepath.Join(dir, "whole")
+	runSweep(t, context.Background(), p, Options{Dir: whole, Workers: 2})
+	var shards []string
+	total := 0
+	for i := range 3 {
+		d := filepath.Join(dir, "shard"+string(rune('0'+i)))
+		o := runSweep(t, context.Background(), p, Options{Dir: d, Workers: 1, Shard: Shard{I: i, N: 3}})
+		total += o.Ran
+		shards = append(shards, d)
+	}
+	if total != p.Runs() {
+		t.Errorf("shards ran %d runs, want %d", total, p.Runs())
+	}
+	merged := filepath.Join(dir, "merged")
+	if missing, err := Merge(merged, shards[:2]); err != nil || missing != 2 {
+		t.Errorf("two of three shards: missing %d, %v", missing, err)
+	}
+	if missing, err := Merge(merged, shards); err != nil || missing != 0 {
+		t.Fatalf("merge: missing %d, %v", missing, err)
+	}
+	if !reflect.DeepEqual(records(t, whole), records(t, merged)) {
+		t.Error("the merged shards differ from the whole sweep")
+	}
+	other := filepath.Join(dir, "other")
+	runSweep(t, context.Background(), tinyPlan(t, 1, "config.repl-backlog-size=16kb"), Options{Dir: other})
+	if _, err := Merge(filepath.Join(dir, "bad"), []string{whole, other}); err == nil || !strings.Contains(err.Error(), "another sweep") {
+		t.Errorf("merging two sweeps: %v", err)
+	}
+	if _, err := ParseShard("3/3"); err == nil {
+		t.Error("shard 3/3 accepted")
+	}
+}
+
+// The default sweep: the embedded scenario over 13 backlog sizes from 16kb
+// to 64mb; its longest outage, for the rule of thumb, is a minute.
+func TestDefaultPlan(t *testing.T) {
+	v, err := ParseVary(DefaultVary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPlan(DefaultFile, DefaultScenario, nil, []Vary{v}, DefaultSeeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals := p.Vary[0].Values
+	if len(vals) != 13 || vals[0] != "16kb" || vals[12] != "64mb" || p.Scenario != "replica-outages" {
+		t.Errorf("%s: %v", p.Scenario, vals)
+	}
+	if got := p.Command("simrun-out/sweep-replica-outages"); got != "go run ./cmd/simrun sweep --vary 'config.repl-backlog-size=16kb..64mb*2' --seeds 48 --out simrun-out/sweep-replica-outages" {
+		t.Errorf("command: %s", got)
+	}
+	s, err := p.Spec(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, how := LongestOutage(s); d.Seconds() != 60 || how != "the longest disconnect" {
+		t.Errorf("longest outage %s (%s)", d, how)
+	}
+}
