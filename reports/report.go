@@ -1,0 +1,264 @@
+package reports
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/replsim/replsim/scenarios"
+	"github.com/replsim/replsim/scenarios/sweep"
+)
+
+// The files Write produces, besides report.html.
+const (
+	ResultsCSV    = "results.csv"
+	SummaryCSV    = "summary.csv"
+	FreqPlotName  = "full-resync-frequency"
+	BytesPlotName = "bytes-sent"
+	LagPlotName   = "lag-timeline"
+	HTMLFile      = "report.html"
+)
+
+// Options control a report.
+type Options struct {
+	// Target is the full-resync frequency a recommended backlog must stay
+	// under, with 95% confidence (0: 1%).
+	Target float64
+	// TimelineRun is the run whose lag is drawn; -1 lets the report choose
+	// one that shows both a full and a partial resync.
+	TimelineRun int
+}
+
+// Report is what a report found, for the command line to print.
+type Report struct {
+	Points      []Point
+	Recommended []Recommendation
+	TimelineRun int // -1 when no run has a timeline
+	Files       []string
+	Missing     int // runs of the plan without a record
+}
+
+// Recommendation is the smallest backlog of one series whose upper 95%
+// bound on the full-resync frequency is under the target.
+type Recommendation struct {
+	Series  string // the other knobs' values, or ""
+	Found   bool
+	Value   string // the knob's value, as given
+	Bytes   int64
+	Point   Point
+	Largest Point // when none is found: the largest backlog tried
+	Rule    RuleOfThumb
+}
+
+// RuleOfThumb is Redis's sizing rule, backlog = write rate x longest
+// outage, from the scenario and the runs.
+type RuleOfThumb struct {
+	StreamBytesPerSec float64 // master_repl_offset growth in the fault phase, mean over runs
+	Outage            time.Duration
+	OutageHow         string // where Outage comes from
+	ObservedOutage    time.Duration
+	Bytes             int64 // rate x Outage
+	ObservedBytes     int64 // rate x ObservedOutage
+}
+
+// ParseTarget parses a target frequency: "1%", "0.5%" or "0.01".
+func ParseTarget(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	div := 1.0
+	if strings.HasSuffix(t, "%") {
+		t, div = strings.TrimSuffix(t, "%"), 100
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil || !(f/div > 0) || f/div >= 1 {
+		return 0, fmt.Errorf("--target %q: want a frequency between 0 and 100%% (1%%, 0.5%%, 0.01)", s)
+	}
+	return f / div, nil
+}
+
+// Write writes results.csv, summary.csv, the plots (PNG and SVG) and
+// report.html into dir from a sweep's meta and records.
+func Write(dir string, meta *sweep.Meta, recs []sweep.Record, opts Options) (*Report, error) {
+	if opts.Target <= 0 {
+		opts.Target = 0.01
+	}
+	p := &meta.Plan
+	base, err := scenarios.Load(p.File, []byte(p.Source), p.Sets)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Points: Aggregate(p, recs), TimelineRun: -1, Missing: p.Runs() - len(recs)}
+	if meta.Shard != "" {
+		rep.Missing = 0
+		sh, err := sweep.ParseShard(meta.Shard)
+		if err == nil {
+			for r := 0; r < p.Runs(); r++ {
+				if sh.Has(r) {
+					rep.Missing++
+				}
+			}
+			rep.Missing -= len(recs)
+		}
+	}
+	write := func(name string, f func(*bytes.Buffer) error) error {
+		var b bytes.Buffer
+		if err := f(&b); err != nil {
+			return err
+		}
+		rep.Files = append(rep.Files, name)
+		return os.WriteFile(filepath.Join(dir, name), b.Bytes(), 0o644)
+	}
+	if err := write(ResultsCSV, func(b *bytes.Buffer) error { return WriteResultsCSV(b, p, recs) }); err != nil {
+		return nil, err
+	}
+	if err := write(SummaryCSV, func(b *bytes.Buffer) error { return WriteSummaryCSV(b, p, rep.Points) }); err != nil {
+		return nil, err
+	}
+	rep.Recommended = recommend(p, rep.Points, opts.Target)
+
+	page := &page{Plan: p, Meta: meta, Dir: dir, Report: rep, Target: opts.Target, Base: base}
+	freq, err := FreqPlot(p, rep.Points, opts.Target)
+	if err != nil {
+		return nil, err
+	}
+	if page.FreqSVG, err = savePlot(dir, FreqPlotName, freq); err != nil {
+		return nil, err
+	}
+	byts, err := BytesPlot(p, rep.Points)
+	if err != nil {
+		return nil, err
+	}
+	if page.BytesSVG, err = savePlot(dir, BytesPlotName, byts); err != nil {
+		return nil, err
+	}
+	rep.Files = append(rep.Files, FreqPlotName+".png", FreqPlotName+".svg", BytesPlotName+".png", BytesPlotName+".svg")
+	rec := chooseTimeline(recs, opts.TimelineRun)
+	if rec == nil && opts.TimelineRun >= 0 {
+		return nil, fmt.Errorf("run %d has no record with a timeline in %s", opts.TimelineRun, dir)
+	}
+	if rec != nil {
+		rep.TimelineRun = rec.Run
+		lag, err := LagPlot(p, rec, int64(base.Duration))
+		if err != nil {
+			return nil, err
+		}
+		if page.LagSVG, err = savePlot(dir, LagPlotName, lag); err != nil {
+			return nil, err
+		}
+		page.Timeline = rec
+		rep.Files = append(rep.Files, LagPlotName+".png", LagPlotName+".svg")
+	}
+	var html bytes.Buffer
+	if err := page.render(&html); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, HTMLFile), html.Bytes(), 0o644); err != nil {
+		return nil, err
+	}
+	rep.Files = append(rep.Files, HTMLFile)
+	return rep, nil
+}
+
+// recommend finds, per series, the smallest backlog whose upper bound is
+// under the target. Only a sweep over the backlog size recommends one.
+func recommend(p *sweep.Plan, points []Point, target float64) []Recommendation {
+	ax := newXAxis(p)
+	if ax.knob < 0 || !isBacklogKey(p.Vary[ax.knob].Key) {
+		return nil
+	}
+	var out []Recommendation
+	for _, s := range ax.series(p, points) {
+		pts := slices.Clone(s.points)
+		slices.SortStableFunc(pts, func(a, b Point) int { return cmpFloat(ax.x(a), ax.x(b)) })
+		rec := Recommendation{Series: s.name, Rule: ruleOfThumb(p, s.points)}
+		if len(pts) > 0 {
+			rec.Largest = pts[len(pts)-1]
+		}
+		for _, pt := range pts {
+			if pt.Reconnects > 0 && pt.High < target {
+				rec.Found, rec.Point = true, pt
+				rec.Value = pt.Values[ax.knob]
+				rec.Bytes = int64(ax.x(pt))
+				break
+			}
+		}
+		out = append(out, rec)
+	}
+	return out
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// ruleOfThumb applies Redis's rule to the points of one series: the
+// stream the writes made per second of the fault phase (mean over runs),
+// times the longest outage the scenario's faults are meant to cause, and
+// times the longest outage seen.
+func ruleOfThumb(p *sweep.Plan, points []Point) RuleOfThumb {
+	var rt RuleOfThumb
+	var offset, runs int64
+	var phase time.Duration
+	for _, pt := range points {
+		s, err := p.Spec(pt.Index)
+		if err != nil {
+			continue
+		}
+		if d, how := sweep.LongestOutage(s); d > rt.Outage {
+			rt.Outage, rt.OutageHow = d, how
+		}
+		offset += pt.MasterReplOffset
+		runs += int64(pt.Runs)
+		phase += time.Duration(pt.Runs) * s.Duration
+		rt.ObservedOutage = max(rt.ObservedOutage, time.Duration(pt.OutageMaxNs))
+	}
+	if phase > 0 {
+		rt.StreamBytesPerSec = float64(offset) / phase.Seconds()
+	}
+	rt.Bytes = int64(rt.StreamBytesPerSec * rt.Outage.Seconds())
+	rt.ObservedBytes = int64(rt.StreamBytesPerSec * rt.ObservedOutage.Seconds())
+	return rt
+}
+
+// chooseTimeline returns the run to draw: the one asked for, or else the
+// run with the most reconnects among those that had both a full and a
+// partial resync (the lowest index among equals), or else the first run.
+func chooseTimeline(recs []sweep.Record, want int) *sweep.Record {
+	var best *sweep.Record
+	for i := range recs {
+		r := &recs[i]
+		if r.Timeline == nil {
+			continue
+		}
+		if want >= 0 {
+			if r.Run == want {
+				return r
+			}
+			continue
+		}
+		both := r.ReconnectsFull > 0 && r.ReconnectsFull < r.Reconnects
+		bestBoth := best != nil && best.ReconnectsFull > 0 && best.ReconnectsFull < best.Reconnects
+		switch {
+		case best == nil:
+			best = r
+		case both && !bestBoth:
+			best = r
+		case both == bestBoth && r.Reconnects > best.Reconnects:
+			best = r
+		}
+	}
+	if want >= 0 {
+		return nil
+	}
+	return best
+}

@@ -1,0 +1,5 @@
+package reports
+
+import "math"
+
+var nan = math.NaN()
