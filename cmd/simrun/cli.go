@@ -39,6 +39,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(runCommand(stdout))
+	root.AddCommand(sweepCommands(stdout, stderr)...)
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {

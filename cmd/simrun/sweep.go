@@ -1,0 +1,286 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/dustin/go-humanize"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/replsim/replsim/reports"
+	"github.com/replsim/replsim/scenarios/sweep"
+)
+
+// exitInterrupted is the exit status of a sweep stopped by Ctrl-C or
+// SIGTERM: its finished runs are saved, and --resume goes on.
+const exitInterrupted = 130
+
+// sweepCommands are simrun sweep, report and merge.
+func sweepCommands(stdout, stderr io.Writer) []*cobra.Command {
+	return []*cobra.Command{sweepCommand(stdout, stderr), reportCommand(stdout), mergeCommand(stdout)}
+}
+
+func sweepCommand(stdout, stderr io.Writer) *cobra.Command {
+	var (
+		vary     []string
+		sets     []string
+		seeds    int
+		workers  int
+		out      string
+		resume   bool
+		shardArg string
+		target   string
+	)
+	cmd := &cobra.Command{
+		Use:   "sweep [FILE.yaml]",
+		Short: "Run a scenario over a grid of knob values and many seeds; write tables, plots and report.html",
+		Long: `Sweep runs the cross product of the --vary values times --seeds seeds (seeds
+1..N), one world per worker, and appends each finished run to
+DIR/results.jsonl at once. Then it writes results.csv, summary.csv, plots
+(PNG and SVG) and report.html into DIR.
+
+Without FILE it sweeps the embedded default scenario (a master and two
+replicas, a steady write load, random disconnects of random length) over
+` + sweep.DefaultVary + `.
+
+--vary KEY=V1,V2,... takes any key of the scenario format as a dotted path
+(config.repl-backlog-size, workload.rate, protocol, nodes.1.config.repl-timeout);
+KEY=LO..HI*FACTOR is a geometric range (16kb..64mb*2). Two --vary make a grid.
+
+Ctrl-C stops cleanly: the runs under way finish and are saved, and
+--resume runs the rest. --shard i/n runs runs i, i+n, i+2n, ... so that n
+machines share a sweep; simrun merge joins their directories.
+
+Exit status: 0 when done, 2 on bad input, 130 when interrupted.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			file, src := sweep.DefaultFile, sweep.DefaultScenario
+			if len(args) == 1 {
+				file = args[0]
+				b, err := os.ReadFile(file)
+				if err != nil {
+					return badInput(err)
+				}
+				src = b
+				if !cmd.Flags().Changed("seeds") {
+					seeds = 10
+				}
+			} else if len(vary) == 0 {
+				vary = []string{sweep.DefaultVary}
+			}
+			var knobs []sweep.Vary
+			for _, v := range vary {
+				k, err := sweep.ParseVary(v)
+				if err != nil {
+					return badInput(err)
+				}
+				knobs = append(knobs, k)
+			}
+			tgt, err := reports.ParseTarget(target)
+			if err != nil {
+				return badInput(err)
+			}
+			var shard sweep.Shard
+			if shardArg != "" {
+				if shard, err = sweep.ParseShard(shardArg); err != nil {
+					return badInput(err)
+				}
+			}
+			plan, err := sweep.NewPlan(file, src, sets, knobs, seeds)
+			if err != nil {
+				return badInput(err)
+			}
+			if out == "" {
+				out = filepath.Join("simrun-out", "sweep-"+plan.Scenario)
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			go func() {
+				// A second Ctrl-C kills the process as usual.
+				<-ctx.Done()
+				stop()
+			}()
+			fmt.Fprintf(stdout, "sweep %s: %d points x %d seeds = %d runs", plan.Scenario, plan.Points(), plan.Seeds, plan.Runs())
+			if shard.N > 1 {
+				fmt.Fprintf(stdout, ", shard %s", shard)
+			}
+			fmt.Fprintf(stdout, ", into %s\n", out)
+			prog := newProgress(stderr)
+			o, err := sweep.Run(ctx, plan, sweep.Options{Dir: out, Workers: workers, Resume: resume, Shard: shard, Progress: prog.update})
+			prog.finish()
+			if err != nil {
+				return badInput(err)
+			}
+			if o.Skipped > 0 {
+				fmt.Fprintf(stdout, "resumed: %d runs were already done\n", o.Skipped)
+			}
+			if o.Ran > 0 {
+				fmt.Fprintf(stdout, "%d runs in %s: %.2f runs/s\n", o.Ran, o.Elapsed.Round(time.Millisecond), float64(o.Ran)/o.Elapsed.Seconds())
+			}
+			if err := writeReport(stdout, out, tgt, -1); err != nil {
+				return err
+			}
+			if o.Interrupted {
+				fmt.Fprintf(stdout, "interrupted after %d of %d runs; the rest run with:\n  %s --resume\n", o.Ran, o.Total, plan.Command(out))
+				return &exitError{code: exitInterrupted}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&vary, "vary", nil, "a knob and its values: KEY=V1,V2,... or KEY=LO..HI*FACTOR (repeatable: a grid)")
+	f.StringArrayVar(&sets, "set", nil, "override a key of the file for every run (repeatable)")
+	f.IntVar(&seeds, "seeds", sweep.DefaultSeeds, fmt.Sprintf("seeds per point, 1..N (default %d for the default scenario, 10 for a file)", sweep.DefaultSeeds))
+	f.IntVar(&workers, "workers", 0, "worlds run at once (default: the number of cores)")
+	f.StringVar(&out, "out", "", "output directory (default simrun-out/sweep-<name>)")
+	f.BoolVar(&resume, "resume", false, "keep the runs already in DIR/results.jsonl and run the rest")
+	f.StringVar(&shardArg, "shard", "", "run only shard i of n (i/n, 0 <= i < n); join the shards with simrun merge")
+	f.StringVar(&target, "target", "1%", "full-resync frequency the recommended backlog keeps under, with 95% confidence")
+	return cmd
+}
+
+func reportCommand(stdout io.Writer) *cobra.Command {
+	var target string
+	var timeline int
+	cmd := &cobra.Command{
+		Use:   "report DIR",
+		Short: "Redraw the tables, plots and report.html of a sweep from its results.jsonl, without running anything",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			tgt, err := reports.ParseTarget(target)
+			if err != nil {
+				return badInput(err)
+			}
+			return writeReport(stdout, args[0], tgt, timeline)
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "1%", "full-resync frequency the recommended backlog keeps under, with 95% confidence")
+	cmd.Flags().IntVar(&timeline, "timeline", -1, "the run whose lag timeline is drawn (default: one with both full and partial resyncs)")
+	return cmd
+}
+
+func mergeCommand(stdout io.Writer) *cobra.Command {
+	var out, target string
+	cmd := &cobra.Command{
+		Use:   "merge DIR...",
+		Short: "Join the directories of the shards of one sweep (simrun sweep --shard i/n) and write its report",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			tgt, err := reports.ParseTarget(target)
+			if err != nil {
+				return badInput(err)
+			}
+			if out == "" {
+				return badInput(errors.New("merge needs --out DIR"))
+			}
+			missing, err := sweep.Merge(out, args)
+			if err != nil {
+				return badInput(err)
+			}
+			fmt.Fprintf(stdout, "merged %d directories into %s\n", len(args), out)
+			if missing > 0 {
+				fmt.Fprintf(stdout, "warning: %d runs of the sweep are in no shard\n", missing)
+			}
+			return writeReport(stdout, out, tgt, -1)
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "directory of the merged sweep")
+	cmd.Flags().StringVar(&target, "target", "1%", "full-resync frequency the recommended backlog keeps under, with 95% confidence")
+	return cmd
+}
+
+// writeReport reads a sweep's directory, writes its report and prints
+// what it found.
+func writeReport(stdout io.Writer, dir string, target float64, timeline int) error {
+	meta, recs, err := sweep.ReadDir(dir)
+	if err != nil {
+		return badInput(err)
+	}
+	rep, err := reports.Write(dir, meta, recs, reports.Options{Target: target, TimelineRun: timeline})
+	if err != nil {
+		return badInput(err)
+	}
+	for _, r := range rep.Recommended {
+		name := ""
+		if r.Series != "" {
+			name = " (" + r.Series + ")"
+		}
+		if r.Found {
+			fmt.Fprintf(stdout, "recommended%s: repl-backlog-size %s: %d full resyncs in %d reconnects, upper 95%% bound %.2f%% < %.2f%%\n",
+				name, r.Value, r.Point.ReconnectsFull, r.Point.Reconnects, 100*r.Point.High, 100*target)
+		} else {
+			fmt.Fprintf(stdout, "no backlog size tried%s keeps the upper 95%% bound under %.2f%%\n", name, 100*target)
+		}
+		if r.Rule.Outage > 0 {
+			fmt.Fprintf(stdout, "rule of thumb%s: %s/s x %s = %s\n", name, humanize.IBytes(uint64(r.Rule.StreamBytesPerSec)), r.Rule.Outage, humanize.IBytes(uint64(r.Rule.Bytes)))
+		}
+	}
+	if rep.Missing > 0 {
+		fmt.Fprintf(stdout, "%d runs have no result yet\n", rep.Missing)
+	}
+	fmt.Fprintf(stdout, "wrote %s in %s\n", strings.Join(rep.Files, ", "), dir)
+	return nil
+}
+
+// progress shows a sweep's progress on stderr: a bar on a terminal, a
+// plain line every few seconds otherwise.
+type progress struct {
+	w        io.Writer
+	bar      *progressbar.ProgressBar
+	last     time.Time
+	lastDone int
+}
+
+func newProgress(stderr io.Writer) *progress {
+	p := &progress{w: stderr, last: time.Now()}
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.bar = progressbar.NewOptions(-1,
+			progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetDescription("sweep"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("runs"),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionSetWidth(30),
+		)
+	}
+	return p
+}
+
+func (p *progress) update(s sweep.Progress) {
+	if p.bar != nil {
+		if p.bar.GetMax() != s.Total {
+			p.bar.ChangeMax(s.Total)
+		}
+		p.bar.Set(s.Done)
+		return
+	}
+	if s.Done < s.Total && time.Since(p.last) < 5*time.Second {
+		return
+	}
+	p.last = time.Now()
+	rate := float64(s.Done) / s.Elapsed.Seconds()
+	left := ""
+	if rate > 0 && s.Done < s.Total {
+		left = fmt.Sprintf(", about %s left", (time.Duration(float64(s.Total-s.Done) / rate * float64(time.Second))).Round(time.Second))
+	}
+	fmt.Fprintf(p.w, "sweep: %d/%d runs (%d%%), %.1f runs/s%s\n", s.Done, s.Total, 100*s.Done/max(s.Total, 1), rate, left)
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+		fmt.Fprintln(p.w)
+	}
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const tiny = "../../scenarios/sweep/testdata/tiny.yaml"
+
+// simrun sweep, report and merge: exit codes, the files they write, and
+// shards that merge into the whole sweep's results.csv.
+func TestSweepReportMerge(t *testing.T) {
+	dir := t.TempDir()
+	whole := filepath.Join(dir, "whole")
+	args := []string{"sweep", tiny, "--vary", "config.repl-backlog-size=16kb,4mb", "--seeds", "2", "--workers", "2"}
+	code, stdout, stderr := runCLI(append(args, "--out", whole)...)
+	if code != 0 || !strings.Contains(stdout, "2 points x 2 seeds = 4 runs") || !strings.Contains(stdout, "wrote results.csv") {
+		t.Fatalf("sweep: exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, f := range []string{"results.jsonl", "results.csv", "summary.csv", "sweep.json", "scenario.yaml", "report.html",
+		"full-resync-frequency.png", "full-resync-frequency.svg", "bytes-sent.svg", "lag-timeline.png"} {
+		if st, err := os.Stat(filepath.Join(whole, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s missing or empty: %v", f, err)
+		}
+	}
+	if !strings.Contains(stderr, "sweep: 4/4 runs (100%)") {
+		t.Errorf("no progress line on stderr: %q", stderr)
+	}
+	wholeCSV, _ := os.ReadFile(filepath.Join(whole, "results.csv"))
+	os.Remove(filepath.Join(whole, "results.csv"))
+	if code, stdout, stderr := runCLI("report", whole, "--timeline", "3", "--target", "5%"); code != 0 {
+		t.Fatalf("report: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if again, _ := os.ReadFile(filepath.Join(whole, "results.csv")); !bytes.Equal(again, wholeCSV) {
+		t.Error("simrun report wrote another results.csv")
+	}
+
+	var shards []string
+	for _, sh := range []string{"0/2", "1/2"} {
+		d := filepath.Join(dir, "shard"+sh[:1])
+		if code, stdout, stderr := runCLI(append(args, "--out", d, "--shard", sh)...); code != 0 {
+			t.Fatalf("shard %s: exit %d\n%s%s", sh, code, stdout, stderr)
+		}
+		shards = append(shards, d)
+	}
+	merged := filepath.Join(dir, "merged")
+	if code, stdout, stderr := runCLI(append([]string{"merge", "--out", merged}, shards...)...); code != 0 {
+		t.Fatalf("merge: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if got, _ := os.ReadFile(filepath.Join(merged, "results.csv")); !bytes.Equal(got, wholeCSV) {
+		t.Errorf("merged shards:\n%s\nwhole sweep:\n%s", got, wholeCSV)
+	}
+
+	for _, bad := range [][]string{
+		{"sweep", tiny, "--vary", "config.repl-backlog-size=16kb..1mb", "--out", dir},
+		{"sweep", tiny, "--vary", "config.repl-backlog-size=lots", "--out", dir},
+		{"sweep", tiny, "--shard", "2/2", "--out", dir},
+		{"sweep", tiny, "--target", "200%", "--out", dir},
+		{"sweep", filepath.Join(dir, "missing.yaml")},
+		{"sweep", tiny, "--seeds", "3", "--vary", "config.repl-backlog-size=16kb,4mb", "--resume", "--out", whole},
+		{"report", filepath.Join(dir, "nothing")},
+		{"report", whole, "--timeline", "99"},
+		{"merge", whole},
+	} {
+		if code, _, stderr := runCLI(bad...); code != 2 || !strings.HasPrefix(stderr, "simrun: ") {
+			t.Errorf("%v: exit %d, stderr %q; want 2", bad, code, stderr)
+		}
+	}
+}
