@@ -20,3 +20,17 @@ func TestExampleLoads(t *testing.T) {
 		t.Errorf("repl-backlog-size %d", got)
 	}
 }
+
+// A block scalar (description: > or |) loads as its text, not as its
+// indicator.
+func TestBlockScalarDescription(t *testing.T) {
+	for _, style := range []string{">", "|"} {
+		s, err := Load("d.yaml", []byte("name: d\ndescription: "+style+"\n  Two words.\nduration: 1s\nnodes: [{name: m1}]\n"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Description != "Two words.\n" {
+			t.Errorf("description: %s gave %q", style, s.Description)
+		}
+	}
+}

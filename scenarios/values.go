@@ -23,7 +23,10 @@ func scalarText(n ast.Node, what string) (string, error) {
 	switch v := n.(type) {
 	case *ast.StringNode:
 		return v.Value, nil
-	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.InfinityNode, *ast.NanNode, *ast.LiteralNode:
+	case *ast.LiteralNode:
+		// A block scalar (| or >): its text, not its indicator.
+		return v.Value.Value, nil
+	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.InfinityNode, *ast.NanNode:
 		return v.GetToken().Value, nil
 	case *ast.NullNode:
 		return "", errAt(n.GetToken(), fmt.Sprintf("%s is empty", what))
