@@ -35,6 +35,20 @@ const (
 // (with "null": true when the key did not exist), the integer for incr, del
 // and append, or the error message for a failed operation. waited is the
 // number of replicas WAIT reported after a write, -1 when no WAIT was sent.
+//
+// Two optional fields concern reads from replicas: "replica": true marks an
+// operation sent to a node that was a replica at the time (it is not part
+// of the linearizability check, see linearizable.go), and lag_bytes is how
+// many stream bytes that replica was behind the master of the moment when
+// the read was sent.
+//
+// outcome is one of ok, fail, unknown. A history may end with reads of the
+// final master's dataset, one per key, made by client "final" after the
+// heal phase (see FinalReads): they turn writes that were acknowledged and
+// then lost into linearizability violations.
+//
+// The whole file is a JSON array of operations in any order; ReadHistory
+// reads and validates it.
 type Op struct {
 	Client  string  `json:"client"`
 	Node    string  `json:"node"`
@@ -47,7 +61,13 @@ type Op struct {
 	Reply   string  `json:"reply,omitempty"`
 	Null    bool    `json:"null,omitempty"`
 	Waited  int     `json:"waited"`
+	Replica bool    `json:"replica,omitempty"`
+	// LagBytes: see above; 0 for reads from the master.
+	LagBytes int64 `json:"lag_bytes,omitempty"`
 }
+
+// FinalClient is the client name of the reads of the final dataset.
+const FinalClient = "final"
 
 // IsWrite reports whether the operation changes the dataset when it
 // succeeds.

@@ -1,5 +1,10 @@
 package checker
 
+import (
+	"math"
+	"slices"
+)
+
 // StaleReads returns the successful GETs that returned a value older than
 // one they must have seen: some SET to the key had returned before the GET
 // was called, and the value read was written by a SET that returned before
@@ -71,4 +76,45 @@ type StaleRead struct {
 	Missed Op
 	// ByNs is how long before the read the missed write was acknowledged.
 	ByNs int64
+}
+
+// Staleness is the distribution of stale reads: how long before each read
+// the write it missed was acknowledged, and how far behind its master the
+// replica that served it was (for reads from replicas).
+type Staleness struct {
+	Count   int  `json:"count"`
+	TimeNs  Dist `json:"time_ns"`
+	LagByte Dist `json:"lag_bytes"`
+}
+
+// Dist is a distribution by its quantiles (nearest rank).
+type Dist struct {
+	P50 int64 `json:"p50"`
+	P90 int64 `json:"p90"`
+	P99 int64 `json:"p99"`
+	Max int64 `json:"max"`
+}
+
+// StalenessOf summarizes stale reads.
+func StalenessOf(stale []StaleRead) Staleness {
+	s := Staleness{Count: len(stale)}
+	ts := make([]int64, len(stale))
+	bs := make([]int64, len(stale))
+	for i, r := range stale {
+		ts[i], bs[i] = r.ByNs, r.Read.LagBytes
+	}
+	s.TimeNs, s.LagByte = distOf(ts), distOf(bs)
+	return s
+}
+
+func distOf(v []int64) Dist {
+	if len(v) == 0 {
+		return Dist{}
+	}
+	slices.Sort(v)
+	q := func(p float64) int64 {
+		i := int(math.Ceil(p*float64(len(v)))) - 1
+		return v[max(i, 0)]
+	}
+	return Dist{P50: q(0.5), P90: q(0.9), P99: q(0.99), Max: v[len(v)-1]}
 }

@@ -1,0 +1,100 @@
+package checker
+
+import (
+	"sort"
+	"strings"
+)
+
+// Input is everything the checker judges: plain records of one run, no
+// engine state.
+type Input struct {
+	// History is the clients' operations, with the final reads (see
+	// FinalReads) when the run has them.
+	History []Op
+	// Timeline is the faults and replication notes, in time order, for
+	// explanations and the visualization.
+	Timeline []Event
+	// Offsets, Continues and Prefix are the runner's records for the
+	// replication invariants; nil Offsets or Prefix: not checked (a history
+	// file on its own has none).
+	Offsets   []OffsetSample
+	Continues []Continue
+	Prefix    *PrefixReport
+}
+
+// Verdict is the checker's judgement of one run.
+type Verdict struct {
+	Linearizability *Linearizability `json:"linearizability"`
+	// Invariants lists each replication invariant checked; any violation
+	// fails the run.
+	Invariants []Invariant `json:"invariants"`
+}
+
+// Check checks the history for linearizability and the run's records for
+// the replication invariants.
+func Check(in Input, opts Options) *Verdict {
+	v := &Verdict{Linearizability: CheckLinearizable(in.History, opts)}
+	v.Linearizability.Explain(in.Timeline)
+	if in.Prefix != nil {
+		v.Invariants = append(v.Invariants, CheckPrefix(*in.Prefix))
+	}
+	if in.Offsets != nil {
+		v.Invariants = append(v.Invariants, CheckOffsets(in.Offsets))
+	}
+	if in.Offsets != nil || in.Continues != nil {
+		v.Invariants = append(v.Invariants, CheckContinues(in.Continues))
+	}
+	v.Invariants = append(v.Invariants, CheckReplicaReads(in.History))
+	return v
+}
+
+// InvariantsOK reports whether every invariant held.
+func (v *Verdict) InvariantsOK() bool {
+	for _, i := range v.Invariants {
+		if !i.OK() {
+			return false
+		}
+	}
+	return true
+}
+
+// Explanation says in a few sentences what went wrong: the linearizability
+// violation and the first violation of each invariant; "" when nothing did.
+func (v *Verdict) Explanation() string {
+	var parts []string
+	if e := v.Linearizability.Explanation; e != "" {
+		parts = append(parts, e)
+	}
+	for _, i := range v.Invariants {
+		if !i.OK() {
+			parts = append(parts, "Invariant "+i.Name+" broken: "+i.First+".")
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// FinalReads returns one read per key the history touches, of the final
+// master's dataset (final maps key to value; a missing key was absent), at
+// virtual time at, by client "final" on node. Appended to the history they
+// make a write that was acknowledged and then lost a linearizability
+// violation, even in a history without reads.
+func FinalReads(history []Op, final map[string]string, node string, at int64) []Op {
+	keys := map[string]bool{}
+	for i := range history {
+		if !history[i].Replica {
+			keys[history[i].Key] = true
+		}
+	}
+	sorted := make([]string, 0, len(keys))
+	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	sort.Strings(sorted)
+	out := make([]Op, len(sorted))
+	for i, k := range sorted {
+		v, ok := final[k]
+		out[i] = Op{Client: FinalClient, Node: node, Op: "get", Key: k, Call: at, Return: at,
+			Outcome: OK, Reply: v, Null: !ok, Waited: -1}
+	}
+	return out
+}
