@@ -7,6 +7,7 @@ package model
 // node loaded: nothing is propagated.
 func (n *Node) Load(db int, key, val []byte) {
 	n.dbs[db].set(key, val, 0)
+	n.observe(observeChange)
 }
 
 // ReplicaOf points the node at a master (REPLICAOF host port), and records

@@ -144,6 +144,9 @@ func (n *Node) call(c *client, cmd *command, argv [][]byte) {
 	cmd.proc(n, c, argv)
 	n.propagatePending()
 	c.woff = n.buf.Offset()
+	if n.isMaster() {
+		n.observe(observeChange)
+	}
 }
 
 func unknownCommandError(argv [][]byte) string {
@@ -299,8 +302,10 @@ func (n *Node) setPlain(c *client, argv [][]byte) bool {
 	if ok {
 		p.val = append(p.val[:0], argv[2]...)
 	} else {
-		d.keys[string(argv[1])] = &item{val: append([]byte(nil), argv[2]...)}
+		p = &item{val: append([]byte(nil), argv[2]...)}
+		d.keys[string(argv[1])] = p
 	}
+	d.rehash(p, argv[1])
 	c.addSimple("OK")
 	n.alsoPropagate(c.db, argv)
 	return true

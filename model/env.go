@@ -82,3 +82,50 @@ func (k NoteKind) String() string {
 	}
 	return "note?"
 }
+
+// Observer is an optional extension of Env for the checker's replication
+// invariants. An Env that implements it sees the node's keyspace at every
+// replication offset the node reaches, and the master's state at every
+// partial resynchronization it grants. The engine calls it besides Note;
+// the runner in scenarios/world implements it.
+type Observer interface {
+	// Applied reports the node's keyspace as of a replication offset: on a
+	// master after each command that moved its offset and at the end of
+	// each event loop iteration that changed its offset or data; on a
+	// replica after each command it applied from its master, after loading
+	// a full-sync snapshot and when a partial resync is accepted; and at
+	// every process start.
+	Applied(a Applied)
+	// Continued reports a partial resynchronization the node granted.
+	Continued(c Continued)
+}
+
+// Applied is a node's keyspace as of one replication offset.
+type Applied struct {
+	// Replid is the replication ID the offset counts in: the node's own,
+	// or (a replica under PSYNC of Redis 2.8-3.2) its master's.
+	Replid string
+	Offset int64
+	// Hash and Keys are KeyspaceHash.
+	Hash uint64
+	Keys int64
+	// Start: the process (re)started; Loaded: a full-sync snapshot
+	// replaced the dataset. Either begins a new history for this node.
+	Start, Loaded bool
+}
+
+// Continued is a master's state when it answered +CONTINUE.
+type Continued struct {
+	Peer string
+	// Requested and Offset are the PSYNC's arguments.
+	Requested string
+	Offset    int64
+	// The master's replication IDs (replid2 is valid up to
+	// SecondReplOffset) and its backlog window: PSYNC may ask for offsets
+	// BacklogFirst through BacklogEnd (master_repl_offset + 1).
+	Replid, Replid2  string
+	SecondReplOffset int64
+	Backlog          bool
+	BacklogFirst     int64
+	BacklogEnd       int64
+}

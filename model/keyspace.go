@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"crypto/sha256"
 	"encoding/binary"
+	"math/bits"
 	"sort"
 )
 
@@ -15,21 +16,25 @@ const numDBs = 16
 // the same in every run.
 const epochMs = 1_700_000_000_000
 
-// item is one string value with its absolute expiry in unix ms (0: none).
+// item is one string value with its absolute expiry in unix ms (0: none),
+// and its share of the keyspace hash.
 type item struct {
 	val      []byte
 	expireMs int64
+	hash     uint64
 }
 
 // db is one numbered database: string keys with optional expiry, plus a
 // heap of expiry times that the active expire cycle walks in time order.
 type db struct {
+	id      int
 	keys    map[string]*item
 	expires expiryHeap
-	nexp    int // keys with an expiry set
+	nexp    int    // keys with an expiry set
+	sum     uint64 // the keyspace hash of this database: the sum of its items' hashes
 }
 
-func newDB() *db { return &db{keys: make(map[string]*item)} }
+func newDB(id int) *db { return &db{id: id, keys: make(map[string]*item)} }
 
 type expiryEntry struct {
 	at  int64
@@ -78,6 +83,7 @@ func (d *db) set(key []byte, val []byte, expireMs int64) {
 		p = &item{val: append([]byte(nil), val...), expireMs: expireMs}
 		d.keys[string(key)] = p
 	}
+	d.rehash(p, key)
 	if expireMs != 0 {
 		d.nexp++
 		heap.Push(&d.expires, expiryEntry{at: expireMs, key: string(key)})
@@ -92,8 +98,17 @@ func (d *db) del(key string) bool {
 	if old.expireMs != 0 {
 		d.nexp--
 	}
+	d.sum -= old.hash
 	delete(d.keys, key)
 	return true
+}
+
+// rehash replaces an item's share of the keyspace hash after its value or
+// expiry changed (a new item's share is 0).
+func (d *db) rehash(p *item, key []byte) {
+	d.sum -= p.hash
+	p.hash = entryHash(d.id, key, p.val, p.expireMs)
+	d.sum += p.hash
 }
 
 // nextExpired pops expiry candidates until it finds a key that is really
@@ -116,6 +131,7 @@ func (d *db) flush() {
 	d.keys = make(map[string]*item)
 	d.expires = nil
 	d.nexp = 0
+	d.sum = 0
 }
 
 // sortedKeys returns the db's keys in byte order, the order snapshots and
@@ -176,4 +192,54 @@ func (n *Node) Digest() [32]byte {
 	var sum [32]byte
 	h.Sum(sum[:0])
 	return sum
+}
+
+// KeyspaceHash returns a 64-bit hash of the dataset, kept up to date with
+// every change at the cost of hashing the key and value changed: the sum
+// over every key of a hash of (db, key, value, expiry). Two nodes with the
+// same data have the same hash; the runner compares a replica's with its
+// master's at the same offset after every command (the prefix invariant),
+// where Digest would cost a pass over every key. Keys counts the keys.
+func (n *Node) KeyspaceHash() (hash uint64, keys int64) {
+	for _, d := range n.dbs {
+		hash += d.sum
+		keys += int64(len(d.keys))
+	}
+	return hash, keys
+}
+
+const (
+	hashK1 = 0x9e3779b185ebca87
+	hashK2 = 0xc2b2ae3d27d4eb4f
+	hashK3 = 0x165667b19e3779f9
+)
+
+// mixBytes folds b into h eight bytes at a time.
+func mixBytes[T string | []byte](h uint64, b T) uint64 {
+	for len(b) >= 8 {
+		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+		h = bits.RotateLeft64(h^(w*hashK2), 31) * hashK1
+		b = b[8:]
+	}
+	for i := 0; i < len(b); i++ {
+		h = bits.RotateLeft64(h^(uint64(b[i])*hashK3), 11) * hashK1
+	}
+	return h
+}
+
+// entryHash hashes one key with its value and expiry. Lengths are mixed in
+// so that ("ab", "c") and ("a", "bc") differ; the final avalanche spreads
+// every input bit over the result, so sums of entries rarely collide.
+func entryHash[T string | []byte](db int, key T, val []byte, expireMs int64) uint64 {
+	h := uint64(db+1) * hashK3
+	h = mixBytes(h^uint64(len(key))*hashK2, key)
+	h = mixBytes(h^uint64(len(val))*hashK2, val)
+	h ^= uint64(expireMs) * hashK3
+	h ^= h >> 33
+	h *= hashK2
+	h ^= h >> 29
+	h *= hashK3
+	h ^= h >> 32
+	return h
 }

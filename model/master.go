@@ -131,6 +131,7 @@ func (n *Node) tryPartialResync(c *client, id string, offArg []byte) bool {
 	sent := n.buf.Offset() - p + 1
 	n.env.Log(fmt.Sprintf("Partial resynchronization request from %s accepted. Sending %d bytes of backlog starting from offset %d.", c.conn.Peer(), sent, p))
 	n.env.Note(NoteContinue, c.conn.Peer(), p)
+	n.observeContinue(c.conn.Peer(), id, p)
 	n.refreshGoodSlavesCount()
 	return true
 }

@@ -68,6 +68,13 @@ type Node struct {
 	scratch []byte
 
 	lastFirst, trimmedFrom int64 // backlog start before the latest trim (planted bug)
+
+	// The Observer of env, if it has one, and what it saw last.
+	obs       Observer
+	obsDone   bool
+	obsOffset int64
+	obsHash   uint64
+	obsReplid string
 }
 
 // New returns a node named name with the given configuration. It does
@@ -77,6 +84,7 @@ func New(name string, cfg Config, env Env, rng *rand.Rand) (*Node, error) {
 		return nil, fmt.Errorf("node %s: %w", name, err)
 	}
 	n := &Node{name: name, cfg: cfg, env: env, rng: rng}
+	n.obs, _ = env.(Observer)
 	return n, nil
 }
 
@@ -109,13 +117,14 @@ func (n *Node) Start() error {
 		n.replState = replConnect
 	}
 	n.scheduleCron()
+	n.observe(observeStart)
 	return nil
 }
 
 // reset drops every piece of in-memory state, as a process exit does.
 func (n *Node) reset() {
 	for i := range n.dbs {
-		n.dbs[i] = newDB()
+		n.dbs[i] = newDB(i)
 	}
 	n.clients = nil
 	n.byConn = make(map[Conn]*client)
@@ -299,6 +308,9 @@ func (n *Node) beforeSleep() {
 		}
 	}
 	n.freeClosing()
+	if n.isMaster() {
+		n.observe(observeChange)
+	}
 }
 
 // processInput runs every complete command buffered for c.

@@ -318,6 +318,7 @@ func (n *Node) resurrectCachedMaster(newid string) {
 	n.master = m
 	n.replState = replConnected
 	n.env.Note(NoteLinkUp, n.masterHost, m.reploff)
+	n.observe(observeForce)
 	n.env.Log("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
 	if rest := l.rr.Buffered(); len(rest) > 0 {
 		m.req.Feed(rest)
@@ -460,6 +461,7 @@ func (n *Node) finishSync() {
 	n.env.Log("MASTER <-> REPLICA sync: Finished with success")
 	n.env.Note(NoteSyncDone, n.masterHost, off)
 	n.env.Note(NoteLinkUp, n.masterHost, off)
+	n.observe(observeLoaded)
 	if ls.eof {
 		n.sendAck()
 	}
@@ -500,6 +502,7 @@ func (n *Node) masterCommand(m *client, argv [][]byte, raw []byte) {
 	if n.buf.Offset() != m.reploff && n.buf.HasBacklog() {
 		panic(fmt.Sprintf("model: invariant replica-offset-matches-backlog broken on %s: backlog %d, reploff %d", n.name, n.buf.Offset(), m.reploff))
 	}
+	n.observe(observeChange)
 }
 
 // sendAck writes REPLCONF ACK <reploff> to the master.
