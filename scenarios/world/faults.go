@@ -2,6 +2,7 @@ package world
 
 import (
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/replsim/replsim/faults"
@@ -71,6 +72,11 @@ func (r *runner) apply(ev faults.Event, pick *rand.Rand) {
 				}
 			}
 		}
+		arrow := "<->"
+		if a.OneWay {
+			arrow = "->"
+		}
+		r.logFault(string(a.Verb), string(a.Verb)+" "+strings.Join(xs, ",")+arrow+strings.Join(ys, ","), ev.For)
 		r.linkFault(a.Verb == faults.Stall, a.OneWay, pairs, ev.For)
 	case faults.Partition:
 		var groups [][]string
@@ -93,6 +99,11 @@ func (r *runner) apply(ev faults.Event, pick *rand.Rand) {
 				}
 			}
 		}
+		var sides []string
+		for _, g := range groups {
+			sides = append(sides, strings.Join(g, ","))
+		}
+		r.logFault(string(a.Verb), "partition "+strings.Join(sides, " | "), ev.For)
 		r.linkFault(false, false, pairs, ev.For)
 	case faults.Crash, faults.Restart:
 		for _, name := range r.resolve(a.Node, pick) {
@@ -103,11 +114,13 @@ func (r *runner) apply(ev faults.Event, pick *rand.Rand) {
 			if a.Verb == faults.Restart {
 				w.Node(name).Engine.Shutdown()
 			}
+			r.logFault(string(a.Verb), string(a.Verb)+" "+name, a.RestartAfter)
 			h.Crash()
 			if a.RestartAfter > 0 {
 				w.Sched.After(a.RestartAfter, func() {
 					if !r.healing && !h.Up() {
 						w.Trace.Printf(w.Now(), "fault restart %s", name)
+						r.logFault("restart", name+" starts again", 0)
 						h.Restart()
 					}
 				})
@@ -116,6 +129,7 @@ func (r *runner) apply(ev faults.Event, pick *rand.Rand) {
 	case faults.Pause:
 		for _, name := range r.resolve(a.Node, pick) {
 			if h := w.Node(name).Host; h.Up() && !h.Paused() {
+				r.logFault(string(a.Verb), "pause "+name, ev.For)
 				h.Pause(ev.For)
 			}
 		}
@@ -205,6 +219,7 @@ func (r *runner) failover(target string) {
 		w.Trace.Printf(w.Now(), "failover to %s skipped", target)
 		return
 	}
+	r.logFault(string(faults.Failover), "failover to "+target, 0)
 	t.Engine.Promote()
 	for _, n := range w.Nodes() {
 		if n.Name() != target {

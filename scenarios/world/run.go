@@ -44,9 +44,19 @@ type Result struct {
 	NoreplicasErrors int64
 
 	// FinalMaster is the master at the end and its dataset, for the
-	// checker's lost-write and convergence checks.
-	FinalMaster string
-	Datasets    map[string][]model.Entry
+	// checker's lost-write and convergence checks. FinalMasterUp: it was
+	// up and a master at the end, so its dataset is what a client would
+	// read there.
+	FinalMaster   string
+	FinalMasterUp bool
+	Datasets      map[string][]model.Entry
+
+	// Records for the checker's replication invariants and timeline
+	// (observe.go).
+	Offsets   []checker.OffsetSample
+	Continues []checker.Continue
+	Prefix    checker.PrefixReport
+	FaultLog  []checker.Event
 }
 
 // RunOptions are the knobs of one run that are not in the scenario.
@@ -214,6 +224,13 @@ func (r *runner) finish(limit string) *Result {
 		res.Datasets[n.Name()] = n.Engine.Dataset()
 	}
 	res.FinalMaster = r.master
+	if m := w.Node(r.master); m != nil {
+		res.FinalMasterUp = m.Host.Up() && m.Engine.Up() && m.Engine.IsMaster()
+	}
+	res.Offsets, res.Continues, res.Prefix, res.FaultLog = w.obs.samples, w.obs.continues, w.obs.prefix, w.obs.faults
+	if res.Offsets == nil {
+		res.Offsets = []checker.OffsetSample{}
+	}
 	res.Notes = w.Notes()
 	synced := map[string]bool{}
 	linked := map[string]bool{}
@@ -236,6 +253,13 @@ func (r *runner) finish(limit string) *Result {
 	}
 	if r.work != nil {
 		res.History = r.work.history
+		// Operations still in flight when the run ended: their outcome is
+		// unknown.
+		for i := range res.History {
+			if op := &res.History[i]; op.Outcome == "" {
+				op.Outcome, op.Return = checker.Unknown, int64(res.SimTime)
+			}
+		}
 	}
 	for _, op := range res.History {
 		if !op.IsWrite() {
@@ -310,6 +334,7 @@ func (r *runner) converged() (bool, string) {
 
 // heal lifts every fault and stops the workload.
 func (r *runner) heal() {
+	r.logFault("heal", "heal: faults lifted, workload stopped", 0)
 	r.healing = true
 	w := r.w
 	w.Net.HealAll()

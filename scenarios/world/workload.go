@@ -248,6 +248,15 @@ func (wc *wclient) fire() {
 		Client: c.Name, Node: c.Target().Host, Op: op, Key: key, Value: value,
 		Call: int64(wl.r.w.Now()), Waited: -1,
 	})
+	if to := c.Target().Host; to != wl.r.master {
+		// Sent to a replica: not part of the linearizability check; how
+		// far behind it is measures staleness in bytes.
+		h := &wl.history[idx]
+		h.Replica = true
+		if m, rep := wl.r.w.Node(wl.r.master), wl.r.w.Node(to); m != nil && rep != nil {
+			h.LagBytes = max(m.Engine.Offset()-rep.Engine.Offset(), 0)
+		}
+	}
 	c.DoTag(idx, args...)
 	c.Host.After(gap, func() { wc.next() })
 }

@@ -60,6 +60,7 @@ type World struct {
 	nodes []*Node
 	byNam map[string]*Node
 	notes []Note
+	obs   observer // records for the checker (observe.go)
 }
 
 // New builds the world: scheduler, network, hosts and started nodes.
