@@ -154,8 +154,12 @@ func CheckPrefix(r PrefixReport) Invariant {
 	inv := Invariant{Name: InvPrefix, Checked: r.Compared, Violations: r.MismatchCount, Note: r.Note}
 	if len(r.Mismatches) > 0 {
 		m := r.Mismatches[0]
-		inv.First = fmt.Sprintf("%s at %s: keyspace at offset %d (%d keys) differs from %s's at the same offset (%d keys)",
-			m.Replica, fmtTime(m.At), m.Offset, m.ReplicaKeys, m.Master, m.MasterKeys)
+		keys := fmt.Sprintf("%d keys against %d", m.ReplicaKeys, m.MasterKeys)
+		if m.ReplicaKeys == m.MasterKeys {
+			keys = fmt.Sprintf("%d keys on both, different data", m.MasterKeys)
+		}
+		inv.First = fmt.Sprintf("%s at %s: its keyspace at offset %d differs from %s's at the same offset (%s)",
+			m.Replica, fmtTime(m.At), m.Offset, m.Master, keys)
 	}
 	return inv
 }

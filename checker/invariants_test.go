@@ -72,7 +72,7 @@ func TestCheckReplicaReads(t *testing.T) {
 
 func TestCheckPrefix(t *testing.T) {
 	inv := CheckPrefix(PrefixReport{Compared: 10, MismatchCount: 2, Mismatches: []PrefixMismatch{{At: 3e9, Replica: "r1", Master: "m1", Offset: 77, ReplicaKeys: 3, MasterKeys: 4}}})
-	if inv.OK() || inv.Checked != 10 || inv.First != "r1 at 3s: keyspace at offset 77 (3 keys) differs from m1's at the same offset (4 keys)" {
+	if inv.OK() || inv.Checked != 10 || inv.First != "r1 at 3s: its keyspace at offset 77 differs from m1's at the same offset (3 keys against 4)" {
 		t.Errorf("%+v", inv)
 	}
 }

@@ -39,6 +39,9 @@ type kvInput struct {
 	key   string
 	value string    // set and append
 	init  []kvState // opInit
+	// client names the client in the visualization, whose rows are
+	// numbered.
+	client string
 }
 
 // kvOutput is what the client learned. unknown: nothing (the operation may
@@ -248,6 +251,9 @@ func describeState(s kvState) string {
 func kvDescribeOperation(input, output any) string {
 	in, out := input.(*kvInput), output.(*kvOutput)
 	var b strings.Builder
+	if in.client != "" {
+		b.WriteString(in.client + ": ")
+	}
 	switch in.op {
 	case opInit:
 		parts := make([]string, len(in.init))

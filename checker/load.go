@@ -32,7 +32,16 @@ func ReadHistory(name string, r io.Reader) ([]Op, error) {
 		var typ *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &syn):
-			return fmt.Errorf("%s: %v", at(syn.Offset-1), syn)
+			// The decoder's offsets count from where it started the
+			// value; a whole-input pass gives the absolute one.
+			var whole any
+			if errors.As(json.Unmarshal(b, &whole), &syn) {
+				if syn.Offset >= int64(len(b)) {
+					return fmt.Errorf("%s: unexpected end of file", at(int64(len(b))))
+				}
+				return fmt.Errorf("%s: %v", at(syn.Offset-1), syn)
+			}
+			return fmt.Errorf("%s: %v", at(start), err)
 		case errors.As(err, &typ):
 			field := typ.Field
 			if field == "" {

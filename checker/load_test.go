@@ -13,7 +13,7 @@ func TestReadHistoryErrors(t *testing.T) {
 		{"", "h.json: empty file"},
 		{"  \n", "h.json: empty file"},
 		{"{}", "h.json:1:1: want a JSON array of operations"},
-		{"[" + good + ",\n  {\"client\": \"c1\" \"op\": \"get\"}]", "h.json:2:17: invalid character '\"' after object key:value pair"},
+		{"[" + good + ",\n  {\"client\": \"c1\" \"op\": \"get\"}]", "h.json:2:19: invalid character '\"' after object key:value pair"},
 		{"[" + good + ",\n  {\"client\": \"c1\", \"frob\": 1}]", `h.json:2:3: unknown field "frob"`},
 		{"[\n  {\"client\": \"c1\", \"call\": \"soon\"}]", "h.json:2:3: call: want int64, got JSON string"},
 		{"[\n  {\"client\": \"c1\", \"op\": \"mset\", \"outcome\": \"ok\"}]", `h.json:2:3: operation 1: op "mset": want set, get, incr, append or del`},

@@ -68,6 +68,9 @@ func (e Event) String() string {
 // fmtTime renders virtual ns as a duration since the start, to the
 // microsecond.
 func fmtTime(ns int64) string {
+	if d := time.Duration(ns); d < time.Millisecond && d > -time.Millisecond {
+		return d.String()
+	}
 	return time.Duration(ns).Round(time.Microsecond).String()
 }
 

@@ -62,6 +62,9 @@ func (l *Linearizability) WriteHTML(path string, timeline []Event) error {
 				op.Metadata = fmt.Sprintf("window %d of %s starts at %s", p.window, p.key, fmtTime(p.start))
 			} else {
 				h := &l.history[i]
+				in := *op.Input.(*kvInput)
+				in.client = h.Client
+				op.Input = &in
 				op.ClientId = ids[h.Client]
 				op.Metadata = fmt.Sprintf("%s: %s", h.Key, describe(h))
 				lo = min(lo, h.Call)

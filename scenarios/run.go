@@ -20,40 +20,52 @@ import (
 // the verdict. Everything but WallTime is the same for the same scenario and
 // seed.
 type Summary struct {
-	Scenario       string                 `json:"scenario"`
-	File           string                 `json:"file"`
-	Seed           uint64                 `json:"seed"`
-	Protocol       string                 `json:"protocol"`
-	SimTime        string                 `json:"sim_time"`
-	SimTimeNs      int64                  `json:"sim_time_ns"`
-	WallTime       string                 `json:"wall_time"`
-	Events         uint64                 `json:"events"`
-	TraceSHA256    string                 `json:"trace_sha256"`
-	SyncFull       int64                  `json:"sync_full"`
-	SyncPartialOK  int64                  `json:"sync_partial_ok"`
-	SyncPartialErr int64                  `json:"sync_partial_err"`
-	FullResyncs    int64                  `json:"full_resyncs"`
-	PartialResyncs int64                  `json:"partial_resyncs"`
-	Reconnects     int64                  `json:"reconnects"`
-	WritesAcked    int64                  `json:"writes_acked"`
-	WritesRejected int64                  `json:"writes_rejected"`
-	LostWrites     int64                  `json:"lost_writes"`
-	LostWaited     int64                  `json:"lost_waited_writes"`
-	StaleReads     int64                  `json:"stale_reads"`
-	SnapshotBytes  int64                  `json:"snapshot_bytes"`
-	StreamBytes    int64                  `json:"stream_bytes"`
-	Converged      bool                   `json:"converged"`
-	ConvergeReason string                 `json:"converge_reason,omitempty"`
-	ConvergeTime   string                 `json:"converge_time,omitempty"`
-	Linearizable   *bool                  `json:"linearizable"`
-	Limit          string                 `json:"limit,omitempty"`
-	Bugs           []string               `json:"bugs,omitempty"`
-	Expectations   []ExpectationResult    `json:"expectations"`
-	OK             bool                   `json:"ok"`
-	Nodes          map[string]model.Stats `json:"nodes"`
-	Replay         string                 `json:"replay"`
+	Scenario       string `json:"scenario"`
+	File           string `json:"file"`
+	Seed           uint64 `json:"seed"`
+	Protocol       string `json:"protocol"`
+	SimTime        string `json:"sim_time"`
+	SimTimeNs      int64  `json:"sim_time_ns"`
+	WallTime       string `json:"wall_time"`
+	Events         uint64 `json:"events"`
+	TraceSHA256    string `json:"trace_sha256"`
+	SyncFull       int64  `json:"sync_full"`
+	SyncPartialOK  int64  `json:"sync_partial_ok"`
+	SyncPartialErr int64  `json:"sync_partial_err"`
+	FullResyncs    int64  `json:"full_resyncs"`
+	PartialResyncs int64  `json:"partial_resyncs"`
+	Reconnects     int64  `json:"reconnects"`
+	WritesAcked    int64  `json:"writes_acked"`
+	WritesRejected int64  `json:"writes_rejected"`
+	LostWrites     int64  `json:"lost_writes"`
+	LostWaited     int64  `json:"lost_waited_writes"`
+	StaleReads     int64  `json:"stale_reads"`
+	SnapshotBytes  int64  `json:"snapshot_bytes"`
+	StreamBytes    int64  `json:"stream_bytes"`
+	Converged      bool   `json:"converged"`
+	ConvergeReason string `json:"converge_reason,omitempty"`
+	ConvergeTime   string `json:"converge_time,omitempty"`
+	Linearizable   *bool  `json:"linearizable"`
+	// Linearizability says what the porcupine check covered and found,
+	// Invariants each replication invariant (any violation fails the
+	// run), Staleness how stale the stale reads were, Explanation what
+	// went wrong in words, HistoryHTML the visualization written.
+	Linearizability *checker.Linearizability `json:"linearizability"`
+	Invariants      []checker.Invariant      `json:"invariants"`
+	Staleness       *checker.Staleness       `json:"staleness,omitempty"`
+	Explanation     string                   `json:"explanation,omitempty"`
+	HistoryHTML     string                   `json:"history_html,omitempty"`
+	Limit           string                   `json:"limit,omitempty"`
+	Bugs            []string                 `json:"bugs,omitempty"`
+	Expectations    []ExpectationResult      `json:"expectations"`
+	OK              bool                     `json:"ok"`
+	Nodes           map[string]model.Stats   `json:"nodes"`
+	Replay          string                   `json:"replay"`
 
-	figures map[string]int64
+	figures  map[string]int64
+	history  []checker.Op // as checked: with the final reads
+	timeline []checker.Event
+	verdict  *checker.Verdict
 }
 
 // ExpectationResult is one expectation checked.
@@ -62,6 +74,9 @@ type ExpectationResult struct {
 	Want string `json:"want"`
 	Got  string `json:"got"`
 	OK   bool   `json:"ok"`
+	// Inconclusive: the linearizability check ran out of time. Neither a
+	// pass nor a failure: OK stays true so that it never fails a run.
+	Inconclusive bool `json:"inconclusive,omitempty"`
 }
 
 // Outcome of one run: the summary plus the raw result.
@@ -80,6 +95,13 @@ type RunOptions struct {
 	// SampleEvery, when positive, records the replicas' lag at this period
 	// of virtual time in Outcome.Result.Samples, without changing the run.
 	SampleEvery time.Duration
+	// CheckTimeout bounds the wall time of the linearizability check (0:
+	// 30s); past it the result is inconclusive.
+	CheckTimeout time.Duration
+	// SkipLinearizability leaves the porcupine check out (linearizable:
+	// null, "not checked"), for sweeps that only need figures; the
+	// replication invariants are still checked.
+	SkipLinearizability bool
 }
 
 // Run runs the scenario under one seed, checks it, and writes the artifacts.
@@ -113,12 +135,18 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	sum := summarize(s, res, wall)
+	sum := summarize(s, res, wall, opts)
 	if opts.OutDir != "" {
+		if l := sum.Linearizability; l.Result == checker.ResultIllegal {
+			if err := l.WriteHTML(filepath.Join(opts.OutDir, "history.html"), sum.timeline); err != nil {
+				return nil, err
+			}
+			sum.HistoryHTML = "history.html"
+		}
 		if err := writeJSON(filepath.Join(opts.OutDir, "summary.json"), sum); err != nil {
 			return nil, err
 		}
-		if err := writeJSON(filepath.Join(opts.OutDir, "history.json"), res.History); err != nil {
+		if err := writeJSON(filepath.Join(opts.OutDir, "history.json"), sum.history); err != nil {
 			return nil, err
 		}
 	}
@@ -143,7 +171,7 @@ func ReplayCommand(s *spec.Spec, seed uint64) string {
 	return b.String()
 }
 
-func summarize(s *spec.Spec, res *world.Result, wall time.Duration) *Summary {
+func summarize(s *spec.Spec, res *world.Result, wall time.Duration, opts RunOptions) *Summary {
 	sum := &Summary{
 		Scenario: s.Name, File: s.File, Seed: res.Seed, Protocol: res.Protocol,
 		SimTime: res.SimTime.String(), SimTimeNs: int64(res.SimTime), WallTime: wall.Round(time.Millisecond).String(),
@@ -182,6 +210,11 @@ func summarize(s *spec.Spec, res *world.Result, wall time.Duration) *Summary {
 	}
 	stale := checker.StaleReads(res.History)
 	sum.StaleReads = int64(len(stale))
+	if len(stale) > 0 {
+		st := checker.StalenessOf(stale)
+		sum.Staleness = &st
+	}
+	sum.judge(res, final, opts)
 	sum.figures = map[string]int64{
 		"stale_reads":  sum.StaleReads,
 		"full_resyncs": sum.FullResyncs, "partial_resyncs": sum.PartialResyncs, "reconnects": sum.Reconnects,
@@ -191,7 +224,7 @@ func summarize(s *spec.Spec, res *world.Result, wall time.Duration) *Summary {
 		"replica_timeouts": timeouts, "output_buffer_disconnects": obuf, "master_link_timeouts": linkTimeouts,
 		"noreplicas_errors": res.NoreplicasErrors,
 	}
-	sum.OK = true
+	sum.OK = sum.verdict.InvariantsOK()
 	for _, e := range s.Expect {
 		r := sum.check(e)
 		sum.Expectations = append(sum.Expectations, r)
@@ -209,6 +242,10 @@ func (sum *Summary) check(e spec.Expectation) ExpectationResult {
 			got = &sum.Converged
 		case "linearizable":
 			got = sum.Linearizable
+		}
+		if got == nil && e.Name == "linearizable" && sum.Linearizability != nil && sum.Linearizability.Result == checker.ResultInconclusive {
+			r.Got, r.OK, r.Inconclusive = "inconclusive (the check ran out of time)", true, true
+			return r
 		}
 		if got == nil {
 			r.Got = "not checked"
@@ -252,7 +289,10 @@ func (sum *Summary) Text() string {
 	names := make([]string, 0, len(sum.Expectations))
 	for _, e := range sum.Expectations {
 		mark := "ok  "
-		if !e.OK {
+		switch {
+		case e.Inconclusive:
+			mark = "??  "
+		case !e.OK:
 			mark = "FAIL"
 		}
 		names = append(names, fmt.Sprintf("  %s %s: want %s, got %s", mark, e.Name, e.Want, e.Got))
@@ -263,6 +303,17 @@ func (sum *Summary) Text() string {
 			b.WriteString("  " + n + "\n")
 		}
 	}
+	sum.verdictText(&b)
 	fmt.Fprintf(&b, "  replay: %s\n", sum.Replay)
 	return b.String()
+}
+
+// String renders the summary as JSON: %v of a summary shows its content,
+// never pointers, so two summaries compare by what they say.
+func (sum Summary) String() string {
+	b, err := json.Marshal(sum)
+	if err != nil {
+		return "summary: " + err.Error()
+	}
+	return string(b)
 }
