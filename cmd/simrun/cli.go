@@ -40,6 +40,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	root.AddCommand(runCommand(stdout))
 	root.AddCommand(sweepCommands(stdout, stderr)...)
+	root.AddCommand(checkCommand(stdout))
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {
