@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -102,6 +103,11 @@ Exit status: 0 when done, 2 on bad input, 130 when interrupted.`,
 			}
 			if out == "" {
 				out = filepath.Join("simrun-out", "sweep-"+plan.Scenario)
+			}
+			if os.Getenv("GOGC") == "" {
+				// Worlds allocate fast and keep little: collecting less
+				// often saves about a tenth of a sweep's time.
+				debug.SetGCPercent(400)
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()

@@ -34,7 +34,7 @@ var DefaultScenario []byte
 const (
 	DefaultFile  = "default"
 	DefaultVary  = "config.repl-backlog-size=16kb..64mb*2"
-	DefaultSeeds = 48
+	DefaultSeeds = 40
 )
 
 // Plan is a sweep: the scenario, the knobs varied and the number of seeds.

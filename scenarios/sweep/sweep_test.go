@@ -193,7 +193,7 @@ func TestDefaultPlan(t *testing.T) {
 	if len(vals) != 13 || vals[0] != "16kb" || vals[12] != "64mb" || p.Scenario != "replica-outages" {
 		t.Errorf("%s: %v", p.Scenario, vals)
 	}
-	if got := p.Command("simrun-out/sweep-replica-outages"); got != "go run ./cmd/simrun sweep --vary 'config.repl-backlog-size=16kb..64mb*2' --seeds 48 --out simrun-out/sweep-replica-outages" {
+	if got := p.Command("simrun-out/sweep-replica-outages"); got != "go run ./cmd/simrun sweep --vary 'config.repl-backlog-size=16kb..64mb*2' --seeds 40 --out simrun-out/sweep-replica-outages" {
 		t.Errorf("command: %s", got)
 	}
 	s, err := p.Spec(0)
