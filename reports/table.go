@@ -95,7 +95,7 @@ func WriteResultsCSV(w io.Writer, p *sweep.Plan, recs []sweep.Record) error {
 	head = append(head, "seed", "sim_time_s", "events", "reconnects", "reconnects_full",
 		"full_resyncs", "partial_resyncs", "sync_full", "snapshot_bytes", "stream_bytes",
 		"master_repl_offset", "outage_max_s", "writes_acked", "writes_rejected", "lost_writes",
-		"stale_reads", "converged", "heal_s", "limit", "ok", "trace_sha256")
+		"stale_reads", "invariant_violations", "converged", "heal_s", "limit", "ok", "trace_sha256")
 	cw.Write(head)
 	for _, r := range recs {
 		row := []string{itoa(int64(r.Run))}
@@ -104,7 +104,7 @@ func WriteResultsCSV(w io.Writer, p *sweep.Plan, recs []sweep.Record) error {
 			itoa(r.Reconnects), itoa(r.ReconnectsFull), itoa(r.FullResyncs), itoa(r.PartialResyncs),
 			itoa(r.SyncFull), itoa(r.SnapshotBytes), itoa(r.StreamBytes), itoa(r.MasterReplOffset),
 			seconds(r.OutageMaxNs), itoa(r.WritesAcked), itoa(r.WritesRejected), itoa(r.LostWrites),
-			itoa(r.StaleReads), strconv.FormatBool(r.Converged), seconds(r.HealNs), r.Limit,
+			itoa(r.StaleReads), itoa(r.InvariantViolations), strconv.FormatBool(r.Converged), seconds(r.HealNs), r.Limit,
 			strconv.FormatBool(r.OK), r.TraceSHA256)
 		cw.Write(row)
 	}

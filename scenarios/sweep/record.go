@@ -51,7 +51,11 @@ type Record struct {
 	// (checked every 100ms), or its bound.
 	HealNs int64  `json:"heal_ns"`
 	Limit  string `json:"limit,omitempty"`
-	// OK reports whether the scenario's own expectations held.
+	// InvariantViolations counts the replication invariants' violations.
+	InvariantViolations int64 `json:"invariant_violations"`
+	// OK reports whether the invariants and the scenario's own
+	// expectations held; a sweep does not check linearizability, so an
+	// expectation on it does not count.
 	OK bool `json:"ok"`
 
 	WallNs int64 `json:"wall_ns"` // the only figure that varies between machines
@@ -89,8 +93,17 @@ func NewRecord(s *spec.Spec, r, point int, values []string, o *scenarios.Outcome
 		MasterReplOffset: res.Nodes[res.FinalMaster].MasterReplOffset,
 		WritesAcked:      sum.WritesAcked, WritesRejected: sum.WritesRejected,
 		LostWrites: sum.LostWrites, StaleReads: sum.StaleReads,
-		Converged: sum.Converged, HealNs: int64(max(0, res.SimTime-s.Duration)), Limit: sum.Limit, OK: sum.OK,
+		Converged: sum.Converged, HealNs: int64(max(0, res.SimTime-s.Duration)), Limit: sum.Limit,
 		WallNs: int64(wall),
+	}
+	for _, inv := range sum.Invariants {
+		rec.InvariantViolations += inv.Violations
+	}
+	rec.OK = rec.InvariantViolations == 0
+	for _, e := range sum.Expectations {
+		if !e.OK && !(e.Name == "linearizable" && sum.Linearizable == nil) {
+			rec.OK = false
+		}
 	}
 	// Classify each reconnect by the last sync answer before it.
 	lastFull := map[string]bool{}
