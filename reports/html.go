@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"strings"
 	"time"
 
@@ -106,7 +107,6 @@ var funcs = template.FuncMap{
 	},
 	"ns":  func(n int64) time.Duration { return time.Duration(n) },
 	"per": func(n int64, runs int) int64 { return n / int64(max(runs, 1)) },
-	"f1":  func(f float64) string { return fmt.Sprintf("%.1f", f) },
 	"f2":  func(f float64) string { return fmt.Sprintf("%.2f", f) },
 	"thousands": func(n any) string {
 		switch v := n.(type) {
@@ -127,7 +127,7 @@ var funcs = template.FuncMap{
 	"int64": func(f float64) int64 { return int64(f) },
 	// reconnectsNeeded is the number of reconnects without a full resync after which
 	// the upper Wilson bound falls under the target: z^2 (1 - t) / t.
-	"reconnectsNeeded": func(t float64) float64 { return z95 * z95 * (1 - t) / t },
+	"reconnectsNeeded": func(t float64) int64 { return int64(math.Ceil(z95 * z95 * (1 - t) / t)) },
 	"isRecommended": func(pt Point, recs []Recommendation) bool {
 		for _, r := range recs {
 			if r.Found && r.Point.Index == pt.Index {
@@ -176,9 +176,9 @@ reconnects that needed a full resync (a new RDB snapshot) instead of a partial o
 {{percent .Point.Freq}}, 95% interval {{percent .Point.Low}} to {{percent .Point.High}}.</p>
 {{else}}
 <p>No backlog size in this sweep keeps the upper 95% bound on the full-resync frequency below {{percent $target}}.
-The largest tried, {{index .Largest.Values 0}}, had {{.Largest.ReconnectsFull}} full resyncs in {{.Largest.Reconnects}} reconnects
+The largest tried, {{.LargestValue}}, had {{.Largest.ReconnectsFull}} full resyncs in {{.Largest.Reconnects}} reconnects
 (upper bound {{percent .Largest.High}}). Try larger sizes, or more seeds: with no full resync at all the bound falls under {{percent $target}}
-only after about {{f1 (reconnectsNeeded $target)}} reconnects.</p>
+only after about {{reconnectsNeeded $target}} reconnects.</p>
 {{end}}
 {{with .Rule}}<p>Redis's rule of thumb, write rate &times; longest expected outage:
 {{rate .StreamBytesPerSec}} of replication stream &times; {{dur .Outage}} ({{.OutageHow}}) = <strong>{{size .Bytes}}</strong>,

@@ -46,13 +46,14 @@ type Report struct {
 // Recommendation is the smallest backlog of one series whose upper 95%
 // bound on the full-resync frequency is under the target.
 type Recommendation struct {
-	Series  string // the other knobs' values, or ""
-	Found   bool
-	Value   string // the knob's value, as given
-	Bytes   int64
-	Point   Point
-	Largest Point // when none is found: the largest backlog tried
-	Rule    RuleOfThumb
+	Series       string // the other knobs' values, or ""
+	Found        bool
+	Value        string // the knob's value, as given
+	Bytes        int64
+	Point        Point
+	Largest      Point // when none is found: the largest backlog tried
+	LargestValue string
+	Rule         RuleOfThumb
 }
 
 // RuleOfThumb is Redis's sizing rule, backlog = write rate x longest
@@ -177,6 +178,7 @@ func recommend(p *sweep.Plan, points []Point, target float64) []Recommendation {
 		rec := Recommendation{Series: s.name, Rule: ruleOfThumb(p, s.points)}
 		if len(pts) > 0 {
 			rec.Largest = pts[len(pts)-1]
+			rec.LargestValue = rec.Largest.Values[ax.knob]
 		}
 		for _, pt := range pts {
 			if pt.Reconnects > 0 && pt.High < target {
