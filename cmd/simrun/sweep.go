@@ -121,6 +121,9 @@ Exit status: 0 when done, 2 on bad input, 130 when interrupted.`,
 				fmt.Fprintf(stdout, ", shard %s", shard)
 			}
 			fmt.Fprintf(stdout, ", into %s\n", out)
+			if st, err := os.Stat(filepath.Join(out, sweep.ResultsFile)); err == nil && st.Size() > 0 && !resume {
+				fmt.Fprintf(stdout, "starting afresh: the runs in %s are replaced (--resume keeps them)\n", filepath.Join(out, sweep.ResultsFile))
+			}
 			prog := newProgress(stderr)
 			o, err := sweep.Run(ctx, plan, sweep.Options{Dir: out, Workers: workers, Resume: resume, Shard: shard, Progress: prog.update})
 			prog.finish()
