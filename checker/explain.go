@@ -90,9 +90,9 @@ func context(timeline []Event, from, to int64) string {
 func explainRegister(h []Op, p *partition, timeline []Event) string {
 	var ops []int
 	var init []kvState
-	for j, i := range p.hist {
+	for _, i := range p.hist {
 		if i < 0 {
-			init = p.ops[j].Input.(*kvInput).init
+			init = p.init
 			continue
 		}
 		switch h[i].Op {

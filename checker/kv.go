@@ -42,6 +42,9 @@ type kvInput struct {
 	// client names the client in the visualization, whose rows are
 	// numbered.
 	client string
+	// after is the state a SET leaves, built once so that a step
+	// allocates nothing.
+	after kvState
 }
 
 // kvOutput is what the client learned. unknown: nothing (the operation may
@@ -63,7 +66,12 @@ type kvState struct {
 }
 
 // kvStates is a set of two or more candidate states, sorted, distinct.
+// Porcupine holds a state as *kvState or kvStates; a *kvState is never
+// changed once made.
 type kvStates []kvState
+
+// absent is the state of a missing key.
+var absent = &kvState{}
 
 func (s kvState) less(o kvState) bool {
 	if s.any != o.any {
@@ -76,16 +84,16 @@ func (s kvState) less(o kvState) bool {
 }
 
 // stepOne applies one operation to one state.
-func stepOne(s kvState, in *kvInput, out *kvOutput) (bool, kvState) {
+func stepOne(s *kvState, in *kvInput, out *kvOutput) (bool, *kvState) {
 	switch in.op {
 	case opSet:
-		return true, kvState{val: in.value, exists: true}
+		return true, &in.after
 	case opGet:
 		if s.any {
 			if out.null {
-				return true, kvState{}
+				return true, absent
 			}
-			return true, kvState{val: out.reply, exists: true}
+			return true, &kvState{val: out.reply, exists: true}
 		}
 		if out.null {
 			return !s.exists, s
@@ -93,10 +101,10 @@ func stepOne(s kvState, in *kvInput, out *kvOutput) (bool, kvState) {
 		return s.exists && s.val == out.reply, s
 	case opDel:
 		if out.unknown || s.any {
-			return true, kvState{}
+			return true, absent
 		}
 		if s.exists {
-			return out.n == 1, kvState{}
+			return out.n == 1, absent
 		}
 		return out.n == 0, s
 	case opIncr:
@@ -104,7 +112,7 @@ func stepOne(s kvState, in *kvInput, out *kvOutput) (bool, kvState) {
 			if out.unknown {
 				return true, s
 			}
-			return true, kvState{val: strconv.FormatInt(out.n, 10), exists: true}
+			return true, &kvState{val: strconv.FormatInt(out.n, 10), exists: true}
 		}
 		var v int64
 		if s.exists {
@@ -115,14 +123,18 @@ func stepOne(s kvState, in *kvInput, out *kvOutput) (bool, kvState) {
 				return out.unknown, s
 			}
 		}
-		next := kvState{val: strconv.FormatInt(v+1, 10), exists: true}
-		return out.unknown || out.n == v+1, next
+		if !out.unknown && out.n != v+1 {
+			return false, s
+		}
+		return true, &kvState{val: strconv.FormatInt(v+1, 10), exists: true}
 	case opAppend:
 		if s.any {
 			return true, s
 		}
-		next := kvState{val: s.val + in.value, exists: true}
-		return out.unknown || out.n == int64(len(next.val)), next
+		if !out.unknown && out.n != int64(len(s.val)+len(in.value)) {
+			return false, s
+		}
+		return true, &kvState{val: s.val + in.value, exists: true}
 	}
 	return false, s
 }
@@ -141,14 +153,14 @@ func kvStep(state, input, output any) (bool, any) {
 		return true, makeStates(in.init)
 	}
 	switch s := state.(type) {
-	case kvState:
+	case *kvState:
 		ok, next := stepOne(s, in, out)
 		return ok, next
 	case kvStates:
 		var next []kvState
-		for _, c := range s {
-			if ok, n := stepOne(c, in, out); ok {
-				next = append(next, n)
+		for i := range s {
+			if ok, n := stepOne(&s[i], in, out); ok {
+				next = append(next, *n)
 			}
 		}
 		if len(next) == 0 {
@@ -159,11 +171,11 @@ func kvStep(state, input, output any) (bool, any) {
 	panic(fmt.Sprintf("checker: invariant kv-state-type broken: %T", state))
 }
 
-// makeStates returns the set of states as one kvState, or kvStates when
+// makeStates returns the set of states as one *kvState, or kvStates when
 // there are several.
 func makeStates(cands []kvState) any {
 	if len(cands) == 0 {
-		return kvState{any: true}
+		return &kvState{any: true}
 	}
 	s := append(kvStates(nil), cands...)
 	sort.Slice(s, func(i, j int) bool { return s[i].less(s[j]) })
@@ -174,16 +186,16 @@ func makeStates(cands []kvState) any {
 		}
 	}
 	if len(out) == 1 {
-		return out[0]
+		return &out[0]
 	}
 	return out
 }
 
 func kvEqual(a, b any) bool {
 	switch x := a.(type) {
-	case kvState:
-		y, ok := b.(kvState)
-		return ok && x == y
+	case *kvState:
+		y, ok := b.(*kvState)
+		return ok && *x == *y
 	case kvStates:
 		y, ok := b.(kvStates)
 		if !ok || len(x) != len(y) {
@@ -216,8 +228,8 @@ func hashState(s kvState) uint64 {
 
 func kvHash(state any) uint64 {
 	switch s := state.(type) {
-	case kvState:
-		return hashState(s)
+	case *kvState:
+		return hashState(*s)
 	case kvStates:
 		var h uint64
 		for _, c := range s {
@@ -286,8 +298,8 @@ func kvDescribeOperation(input, output any) string {
 
 func kvDescribeState(state any) string {
 	switch s := state.(type) {
-	case kvState:
-		return describeState(s)
+	case *kvState:
+		return describeState(*s)
 	case kvStates:
 		parts := make([]string, len(s))
 		for i, c := range s {
@@ -301,7 +313,7 @@ func kvDescribeState(state any) string {
 // kvModel is the model of one key; the checker partitions the history by
 // key (and long keys into windows) itself.
 var kvModel = porcupine.Model{
-	Init:              func() any { return kvState{} },
+	Init:              func() any { return absent },
 	Step:              kvStep,
 	Equal:             kvEqual,
 	Hash:              kvHash,

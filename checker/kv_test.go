@@ -1,8 +1,10 @@
 package checker
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Small hand-written histories, in porcupine's own test style: each shows
@@ -153,6 +155,20 @@ func TestWindows(t *testing.T) {
 	stale := append(append([]Op(nil), h...), get("c3", "k", "a", 4300, 4310))
 	if l := CheckLinearizable(stale, Options{WindowOps: 5}); l.Result != ResultIllegal {
 		t.Errorf("a read of a value overwritten in an earlier window: %s", l.Result)
+	}
+
+	// Unknown APPENDs cannot be left out, and carried into every later
+	// window they would multiply the orders to try in each: no cut is made
+	// that would carry more than a few.
+	var u []Op
+	for i := int64(0); i < 20; i++ {
+		u = append(u, unknown(appendOp("c9", "s", "x", i, i+1, "")))
+	}
+	for i := int64(0); i < 200; i++ {
+		u = append(u, set("c1", "s", fmt.Sprint(i), 1000+i*10, 1000+i*10+5), get("c2", "s", fmt.Sprint(i), 1000+i*10+6, 1000+i*10+8))
+	}
+	if l := CheckLinearizable(u, Options{WindowOps: 3, Timeout: 10 * time.Second}); l.Result != ResultOK || l.Partitions != 1 {
+		t.Errorf("unknown appends: %s in %d partitions", l.Result, l.Partitions)
 	}
 }
 

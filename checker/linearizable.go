@@ -125,14 +125,37 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// partition is one key, or one window of a long key.
+// partition is one key, or one window of a long key. Its porcupine
+// operations are built when it is checked, and kept only when it is
+// illegal, so that a long history is not held twice.
 type partition struct {
 	key    string
 	window int
-	start  int64                 // the window's first call; 0 for the first window
-	ops    []porcupine.Operation // the init operation first, for later windows
-	hist   []int                 // history index of each operation, -1 for the init operation
+	start  int64     // the window's first call; 0 for the first window
+	init   []kvState // the window's start states (window > 0; nil: anything)
+	hist   []int     // history index of each operation, -1 for the init operation
+	calls  []int64   // each operation's call, when windows moved some; nil otherwise
+	ops    []porcupine.Operation
 	result porcupine.CheckResult
+}
+
+// operations builds the partition's porcupine operations.
+func (p *partition) operations(h []Op) []porcupine.Operation {
+	ops := make([]porcupine.Operation, len(p.hist))
+	ins := make([]kvInput, len(p.hist))
+	outs := make([]kvOutput, len(p.hist))
+	for j, i := range p.hist {
+		if i < 0 {
+			ins[j] = kvInput{op: opInit, key: p.key, init: p.init}
+			ops[j] = porcupine.Operation{Input: &ins[j], Call: p.start - 2, Output: &outs[j], Return: p.start - 2}
+			continue
+		}
+		ops[j] = toOperation(&h[i], &ins[j], &outs[j])
+		if p.calls != nil {
+			ops[j].Call = p.calls[j]
+		}
+	}
+	return ops
 }
 
 // CheckLinearizable checks the history against the KV model.
@@ -151,7 +174,7 @@ func CheckLinearizable(history []Op, opts Options) *Linearizability {
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return len(parts[order[a]].ops) > len(parts[order[b]].ops) })
+	sort.SliceStable(order, func(a, b int) bool { return len(parts[order[a]].hist) > len(parts[order[b]].hist) })
 	deadline := time.Now().Add(opts.Timeout)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -170,7 +193,11 @@ func CheckLinearizable(history []Op, opts Options) *Linearizability {
 					p.result = porcupine.Unknown
 					continue
 				}
-				p.result = porcupine.CheckOperationsTimeout(kvModel, p.ops, left)
+				ops := p.operations(history)
+				p.result = porcupine.CheckOperationsTimeout(kvModel, ops, left)
+				if p.result == porcupine.Illegal {
+					p.ops = ops
+				}
 			}
 		}()
 	}
@@ -250,6 +277,13 @@ func (l *Linearizability) partition(h []Op, windowOps int) []*partition {
 // pruneUnobserved leaves out the unknown SETs whose value no read returned,
 // on keys that only SET and GET touch.
 func (l *Linearizability) pruneUnobserved(h []Op, idx []int) []int {
+	unknown := false
+	for _, i := range idx {
+		unknown = unknown || h[i].Outcome != OK
+	}
+	if !unknown {
+		return idx
+	}
 	observed := map[string]bool{}
 	for _, i := range idx {
 		switch op := &h[i]; op.Op {
@@ -273,6 +307,9 @@ func (l *Linearizability) pruneUnobserved(h []Op, idx []int) []int {
 	return kept
 }
 
+// maxCarried bounds the unknown operations carried across a window cut.
+const maxCarried = 6
+
 // windows cuts one key's operations, sorted by call, into partitions.
 func windows(h []Op, key string, idx []int, windowOps int) []*partition {
 	var definite, unknown []int
@@ -284,19 +321,33 @@ func windows(h []Op, key string, idx []int, windowOps int) []*partition {
 		}
 	}
 	if windowOps < 0 || len(idx) <= windowOps {
-		p := &partition{key: key}
-		for _, i := range idx {
-			p.add(h, i, h[i].Call)
+		return []*partition{{key: key, hist: idx}}
+	}
+	// When each value was last read: an unknown SET is carried into the
+	// windows up to there.
+	lastSeen := map[string]int64{}
+	for _, i := range definite {
+		if op := &h[i]; op.Op == "get" && !op.Null {
+			lastSeen[op.Reply] = max(lastSeen[op.Reply], op.Call)
 		}
-		return []*partition{p}
+	}
+	carried := func(t int64) int {
+		n := 0
+		for _, i := range unknown {
+			if op := &h[i]; op.Call < t && (op.Op != "set" || lastSeen[op.Value] >= t) {
+				n++
+			}
+		}
+		return n
 	}
 	// Cut points: the call of a definite operation that every earlier
-	// definite operation returned before.
+	// definite operation returned before, where few unknown operations
+	// would be carried across (each multiplies the orders to try).
 	var cuts []int // indices into definite where a window starts
 	maxRet := int64(math.MinInt64)
 	since := 0
 	for j, i := range definite {
-		if since >= windowOps && maxRet < h[i].Call {
+		if since >= windowOps && maxRet < h[i].Call && carried(h[i].Call) <= maxCarried {
 			cuts = append(cuts, j)
 			since = 0
 		}
@@ -317,10 +368,8 @@ func windows(h []Op, key string, idx []int, windowOps int) []*partition {
 			end = h[definite[hi]].Call
 		}
 		if w > 0 {
-			p.start = h[definite[lo]].Call
-			in := &kvInput{op: opInit, key: key, init: cands}
-			p.ops = append(p.ops, porcupine.Operation{Input: in, Call: p.start - 2, Output: &kvOutput{}, Return: p.start - 2})
-			p.hist = append(p.hist, -1)
+			p.start, p.init = h[definite[lo]].Call, cands
+			p.hist, p.calls = append(p.hist, -1), append(p.calls, p.start-2)
 		}
 		// Definite and unknown operations of the window in call order;
 		// unknown ones called before the window are carried in at its
@@ -330,31 +379,49 @@ func windows(h []Op, key string, idx []int, windowOps int) []*partition {
 			i    int
 		}
 		var es []entry
+		register := true
+		seen := map[string]bool{}
 		for _, i := range definite[lo:hi] {
 			es = append(es, entry{h[i].Call, i})
+			switch op := &h[i]; op.Op {
+			case "get":
+				seen[op.Reply] = !op.Null || seen[op.Reply]
+			case "set":
+			default:
+				register = false
+			}
 		}
 		for _, i := range unknown {
-			if h[i].Call < end {
-				es = append(es, entry{max(h[i].Call, p.start-1), i})
+			op := &h[i]
+			if op.Op != "set" {
+				register = false
 			}
+			if op.Call >= end {
+				continue
+			}
+			es = append(es, entry{max(op.Call, p.start-1), i})
+		}
+		if register {
+			// In a window of SETs and GETs, an unknown SET whose value
+			// no read of the window returned can happen after all of
+			// them: it changes nothing here.
+			kept := es[:0]
+			for _, e := range es {
+				if op := &h[e.i]; op.Outcome == OK || seen[op.Value] {
+					kept = append(kept, e)
+				}
+			}
+			es = kept
 		}
 		sort.SliceStable(es, func(a, b int) bool { return es[a].call < es[b].call })
 		for _, e := range es {
-			p.add(h, e.i, e.call)
+			p.hist, p.calls = append(p.hist, e.i), append(p.calls, e.call)
 		}
 		cands = endStates(h, definite[lo:hi], cands, w == 0)
 		parts = append(parts, p)
 		lo = hi
 	}
 	return parts
-}
-
-// add appends history operation i, called at call.
-func (p *partition) add(h []Op, i int, call int64) {
-	op := toOperation(&h[i])
-	op.Call = call
-	p.ops = append(p.ops, op)
-	p.hist = append(p.hist, i)
 }
 
 // endStates returns the states a window may end in: the effects of the
@@ -402,10 +469,13 @@ func endStates(h []Op, ops []int, in []kvState, first bool) []kvState {
 	return out
 }
 
-// toOperation turns a history operation into porcupine's.
-func toOperation(op *Op) porcupine.Operation {
-	in := &kvInput{op: opNames[op.Op], key: op.Key, value: op.Value}
-	out := &kvOutput{}
+// toOperation turns a history operation into porcupine's, filling in and
+// out.
+func toOperation(op *Op, in *kvInput, out *kvOutput) porcupine.Operation {
+	*in = kvInput{op: kindOf(op.Op), key: op.Key, value: op.Value}
+	if in.op == opSet {
+		in.after = kvState{val: op.Value, exists: true}
+	}
 	ret := op.Return
 	if op.Outcome != OK {
 		out.unknown = true
@@ -423,4 +493,19 @@ func toOperation(op *Op) porcupine.Operation {
 		}
 	}
 	return porcupine.Operation{Input: in, Call: op.Call, Output: out, Return: ret}
+}
+
+// kindOf returns the kind of a valid operation name.
+func kindOf(name string) opKind {
+	switch name {
+	case "set":
+		return opSet
+	case "get":
+		return opGet
+	case "incr":
+		return opIncr
+	case "append":
+		return opAppend
+	}
+	return opDel
 }
