@@ -126,15 +126,21 @@ func Run(ctx context.Context, p *Plan, opts Options) (*Outcome, error) {
 	}
 	defer f.Close()
 
+	// Runs start seed by seed across every point, so that an interrupted
+	// sweep has drawn every point, with fewer seeds, rather than half of
+	// the points with all of them.
 	var todo []int
 	skipped := 0
-	for r := 0; r < p.Runs(); r++ {
-		switch {
-		case !opts.Shard.Has(r):
-		case done[r]:
-			skipped++
-		default:
-			todo = append(todo, r)
+	for k := 0; k < p.Seeds; k++ {
+		for point := 0; point < p.Points(); point++ {
+			r := point*p.Seeds + k
+			switch {
+			case !opts.Shard.Has(r):
+			case done[r]:
+				skipped++
+			default:
+				todo = append(todo, r)
+			}
 		}
 	}
 	out := &Outcome{Skipped: skipped, Total: len(todo)}

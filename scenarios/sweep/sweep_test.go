@@ -120,8 +120,13 @@ func TestInterruptedSweepResumes(t *testing.T) {
 	}
 	f.WriteString(`{"run":5,"point":1,"val`)
 	f.Close()
-	if recs := records(t, part); len(recs) != o.Ran {
+	recs := records(t, part)
+	if len(recs) != o.Ran {
 		t.Fatalf("%d records after %d runs", len(recs), o.Ran)
+	}
+	// Runs start seed by seed across the points: both points have one.
+	if recs[0].Point != 0 || recs[len(recs)-1].Point != 1 {
+		t.Errorf("an interrupted sweep covers points %d..%d, want both", recs[0].Point, recs[len(recs)-1].Point)
 	}
 	o2 := runSweep(t, context.Background(), p, Options{Dir: part, Workers: 2, Resume: true})
 	if o2.Skipped != o.Ran || o2.Ran != p.Runs()-o.Ran || o2.Interrupted {
