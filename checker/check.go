@@ -36,7 +36,14 @@ func Check(in Input, opts Options) *Verdict {
 	v := &Verdict{Linearizability: CheckLinearizable(in.History, opts)}
 	v.Linearizability.Explain(in.Timeline)
 	if in.Prefix != nil {
-		v.Invariants = append(v.Invariants, CheckPrefix(*in.Prefix))
+		inv := CheckPrefix(*in.Prefix)
+		if len(in.Prefix.Mismatches) > 0 {
+			m := in.Prefix.Mismatches[0]
+			if e, ok := lastEventOf(in.Timeline, m.Replica, m.At); ok {
+				inv.First += "; the replica's last replication event before it: " + e.String()
+			}
+		}
+		v.Invariants = append(v.Invariants, inv)
 	}
 	if in.Offsets != nil {
 		v.Invariants = append(v.Invariants, CheckOffsets(in.Offsets))
@@ -97,4 +104,29 @@ func FinalReads(history []Op, final map[string]string, node string, at int64) []
 			Outcome: OK, Reply: v, Null: !ok, Waited: -1}
 	}
 	return out
+}
+
+// lastEventOf returns the last sync of node (a snapshot loaded, a
+// FULLRESYNC or CONTINUE its master answered, its promotion) at or before
+// at, or else its last replication note.
+func lastEventOf(timeline []Event, node string, at int64) (Event, bool) {
+	var last, sync Event
+	var found, synced bool
+	for _, e := range timeline {
+		if e.At > at {
+			break
+		}
+		if e.IsFault() || (e.Node != node && e.Peer != node) {
+			continue
+		}
+		last, found = e, true
+		switch e.Kind {
+		case "sync-done", "continue", "fullresync", "promoted":
+			sync, synced = e, true
+		}
+	}
+	if synced {
+		return sync, true
+	}
+	return last, found
 }

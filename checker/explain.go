@@ -49,7 +49,15 @@ func describe(op *Op) string {
 	fmt.Fprintf(&b, " by %s on %s", op.Client, op.Node)
 	switch op.Outcome {
 	case OK:
-		fmt.Fprintf(&b, " (called %s, acknowledged %s)", fmtTime(op.Call), fmtTime(op.Return))
+		fmt.Fprintf(&b, " (called %s, acknowledged %s", fmtTime(op.Call), fmtTime(op.Return))
+		if op.Waited > 0 && op.IsWrite() {
+			replicas := "replicas"
+			if op.Waited == 1 {
+				replicas = "replica"
+			}
+			fmt.Fprintf(&b, ", by %d %s according to WAIT", op.Waited, replicas)
+		}
+		b.WriteString(")")
 	case Fail:
 		fmt.Fprintf(&b, " (called %s, failed: %s)", fmtTime(op.Call), op.Reply)
 	default:

@@ -88,3 +88,18 @@ func TestFinalReadsAndStaleness(t *testing.T) {
 		t.Errorf("staleness %+v", st)
 	}
 }
+
+// A prefix violation names the replica's last sync before it.
+func TestPrefixViolationNamesTheLastSync(t *testing.T) {
+	timeline := []Event{
+		{At: 1e9, Kind: "sync-done", Node: "r1", Peer: "m1", Offset: 10},
+		{At: 1e9, Kind: "link-up", Node: "r1", Peer: "m1", Offset: 10},
+		{At: 2e9, Kind: "disconnect", Text: "disconnect m1<->r1"},
+		{At: 9e9, Kind: "sync-done", Node: "r1", Peer: "m1", Offset: 99},
+	}
+	rep := PrefixReport{Compared: 5, MismatchCount: 1, Mismatches: []PrefixMismatch{{At: 3e9, Replica: "r1", Master: "m1", Offset: 20, ReplicaKeys: 1, MasterKeys: 1}}}
+	v := Check(Input{Timeline: timeline, Prefix: &rep, Offsets: []OffsetSample{}}, Options{})
+	if v.InvariantsOK() || !strings.Contains(v.Explanation(), "last replication event before it: 1s r1 loaded the snapshot of m1 at offset 10.") {
+		t.Errorf("%s", v.Explanation())
+	}
+}
