@@ -146,7 +146,7 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Outcome, error) {
 		if err := writeJSON(filepath.Join(opts.OutDir, "summary.json"), sum); err != nil {
 			return nil, err
 		}
-		if err := writeJSON(filepath.Join(opts.OutDir, "history.json"), sum.history); err != nil {
+		if err := writeHistory(filepath.Join(opts.OutDir, "history.json"), sum.history); err != nil {
 			return nil, err
 		}
 	}
@@ -159,6 +159,35 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// writeHistory writes the history as a JSON array with one operation per
+// line, streamed: a long run's history is not built in memory twice.
+func writeHistory(path string, ops []checker.Op) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	w.WriteString("[")
+	for i := range ops {
+		b, err := json.Marshal(&ops[i])
+		if err != nil {
+			f.Close()
+			return err
+		}
+		if i > 0 {
+			w.WriteString(",")
+		}
+		w.WriteString("\n  ")
+		w.Write(b)
+	}
+	w.WriteString("\n]\n")
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // ReplayCommand is the command line that reproduces a run.
