@@ -9,14 +9,7 @@ import (
 // the end of the previous block (addReplyReplicationBacklog); the master
 // must move it on and send the rest, not stall.
 func TestPartialResyncFromBlockBoundary(t *testing.T) {
-	w := newWorld(t)
-	cfg := DefaultConfig()
-	cfg.ReplPingReplicaPeriod = 3600 * time.Second
-	w.addNode("m1", cfg)
-	rc := cfg
-	rc.ReplicaOfHost, rc.ReplicaOfPort = "m1", 6379
-	w.addNode("r1", rc)
-	w.runFor(10 * time.Second)
+	w := replicaPair(t, func(*Config) {})
 	// 23 (SELECT) + 141*144 + 113 = 20440: the replica's next byte starts
 	// the second block.
 	w.pipeline("m1", writes(0, 141))

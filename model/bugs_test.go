@@ -9,6 +9,10 @@ import (
 // never catch it. These tests show the defect at engine level; the checker
 // shows that shipped scenarios catch them.
 
+// replicaPair starts a master and one replica with PINGs pushed out of the
+// way (repl-ping-replica-period 3600, as in the spec's verification runs),
+// after mutate changed their common configuration, and runs until the
+// replica has synced.
 func replicaPair(t *testing.T, mutate func(*Config)) *world {
 	w := newWorld(t)
 	cfg := DefaultConfig()

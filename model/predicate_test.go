@@ -22,15 +22,7 @@ func TestPartialOrFullPredicate(t *testing.T) {
 		after := rapid.IntRange(0, 2500).Draw(rt, "writesAfter")
 		valueLen := rapid.IntRange(1, 400).Draw(rt, "valueLen")
 
-		w := newWorld(t)
-		cfg := DefaultConfig()
-		cfg.ReplBacklogSizeBytes = size
-		cfg.ReplPingReplicaPeriod = 3600 * time.Second
-		w.addNode("m1", cfg)
-		rc := cfg
-		rc.ReplicaOfHost, rc.ReplicaOfPort = "m1", 6379
-		w.addNode("r1", rc)
-		w.runFor(10 * time.Second)
+		w := replicaPair(t, func(c *Config) { c.ReplBacklogSizeBytes = size })
 		val := strings.Repeat("x", valueLen)
 		var cmds [][]string
 		for i := 0; i < before; i++ {

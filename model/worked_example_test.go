@@ -20,14 +20,7 @@ func TestWorkedExampleBacklogBoundary(t *testing.T) {
 		{7359, true, "1430801", "1068919"},
 		{7360, false, "1451241", "1048623"},
 	} {
-		w := newWorld(t)
-		cfg := DefaultConfig()
-		cfg.ReplPingReplicaPeriod = 3600 * time.Second
-		w.addNode("m1", cfg)
-		rc := cfg
-		rc.ReplicaOfHost, rc.ReplicaOfPort = "m1", 6379
-		w.addNode("r1", rc)
-		w.runFor(10 * time.Second)
+		w := replicaPair(t, func(*Config) {})
 		if got := w.info("r1")["master_link_status"]; got != "up" {
 			t.Fatalf("replica link %q after 10s, want up; log:\n%v", got, w.logs)
 		}
