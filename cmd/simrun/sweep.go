@@ -101,6 +101,9 @@ Exit status: 0 when done, 2 on bad input, 130 when interrupted.`,
 			if err != nil {
 				return badInput(err)
 			}
+			if cmd.Flags().Changed("target") {
+				plan.Target = target
+			}
 			if out == "" {
 				out = filepath.Join("simrun-out", "sweep-"+plan.Scenario)
 			}
@@ -166,6 +169,9 @@ func reportCommand(stdout io.Writer) *cobra.Command {
 		Short: "Redraw the tables, plots and report.html of a sweep from its results.jsonl, without running anything",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("target") {
+				target = sweptTarget(args[0], target)
+			}
 			tgt, err := reports.ParseTarget(target)
 			if err != nil {
 				return badInput(err)
@@ -192,6 +198,12 @@ func mergeCommand(stdout io.Writer) *cobra.Command {
 			if out == "" {
 				return badInput(errors.New("merge needs --out DIR"))
 			}
+			if !cmd.Flags().Changed("target") {
+				target = sweptTarget(args[0], target)
+				if tgt, err = reports.ParseTarget(target); err != nil {
+					return badInput(err)
+				}
+			}
 			missing, err := sweep.Merge(out, args)
 			if err != nil {
 				return badInput(err)
@@ -206,6 +218,15 @@ func mergeCommand(stdout io.Writer) *cobra.Command {
 	cmd.Flags().StringVar(&out, "out", "", "directory of the merged sweep")
 	cmd.Flags().StringVar(&target, "target", "1%", "full-resync frequency the recommended backlog keeps under, with 95% confidence")
 	return cmd
+}
+
+// sweptTarget returns the --target the sweep in dir was run with, or def.
+func sweptTarget(dir, def string) string {
+	meta, _, err := sweep.ReadDir(dir)
+	if err != nil || meta.Plan.Target == "" {
+		return def
+	}
+	return meta.Plan.Target
 }
 
 // writeReport reads a sweep's directory, writes its report and prints

@@ -50,6 +50,10 @@ type Plan struct {
 	// SampleEveryNs is the period of the lag samples in each record's
 	// timeline.
 	SampleEveryNs int64 `json:"sample_every_ns"`
+	// Target is the full-resync frequency the recommendation aims under,
+	// as given (--target 2%); "" means the default. simrun report and merge
+	// keep it unless told otherwise.
+	Target string `json:"target,omitempty"`
 }
 
 // NewPlan checks a sweep: the scenario must load with every combination of
@@ -158,7 +162,11 @@ func (p *Plan) Command(dir string) string {
 	for _, v := range p.Vary {
 		args = append(args, "--vary", v.Key+"="+v.Text)
 	}
-	args = append(args, "--seeds", fmt.Sprint(p.Seeds), "--out", dir)
+	args = append(args, "--seeds", fmt.Sprint(p.Seeds))
+	if p.Target != "" {
+		args = append(args, "--target", p.Target)
+	}
+	args = append(args, "--out", dir)
 	return shellJoin(args)
 }
 
