@@ -225,7 +225,7 @@ one run on one core simulates {{thousands (int64 .SimPerRunWall)}} seconds per w
 {{end}}
 
 <h2>Scenario</h2>
-<p>{{if eq .Plan.File "default"}}The embedded default scenario{{else}}<code>{{.Plan.File}}</code>{{end}}{{range .Plan.Sets}}, <code>--set {{.}}</code>{{end}}; a copy is in <code>scenario.yaml</code>.</p>
+<p>{{if eq .Plan.File "default"}}The embedded default scenario{{else}}<code>{{.Plan.File}}</code>{{end}}{{range .Plan.Sets}}, <code>--set {{.Arg}}</code>{{end}}; a copy is in <code>scenario.yaml</code>.</p>
 <pre>{{.Plan.Source}}</pre>
 
 <h2>Reproduce</h2>

@@ -88,7 +88,7 @@ func Write(dir string, meta *sweep.Meta, recs []sweep.Record, opts Options) (*Re
 		opts.Target = 0.01
 	}
 	p := &meta.Plan
-	base, err := scenarios.Load(p.File, []byte(p.Source), p.Sets)
+	base, err := scenarios.Load(p.File, []byte(p.Source), scenarios.Overrides{Sets: p.Sets})
 	if err != nil {
 		return nil, err
 	}

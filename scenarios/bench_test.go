@@ -9,7 +9,7 @@ import (
 // 1,000 writes/s, one 20s disconnect) and reports simulated seconds per
 // wall-clock second.
 func BenchmarkScenario(b *testing.B) {
-	s, err := LoadFile("short-disconnect.yaml", nil)
+	s, err := LoadFile("short-disconnect.yaml", Overrides{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -40,8 +40,8 @@ func TestPlantedBugsAreCaught(t *testing.T) {
 			t.Parallel()
 			caught := false
 			for _, f := range files {
-				for _, sets := range [][]string{nil, {"bugs=[" + bug + "]"}} {
-					s, err := LoadFile(f, sets)
+				for _, ov := range []Overrides{{}, {Bugs: []string{bug}}} {
+					s, err := LoadFile(f, ov)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -51,12 +51,12 @@ func TestPlantedBugsAreCaught(t *testing.T) {
 							t.Fatalf("%s seed %d: %v", f, seed, err)
 						}
 						switch {
-						case sets == nil && !o.Summary.OK:
+						case ov.Bugs == nil && !o.Summary.OK:
 							t.Errorf("%s seed %d fails with no bug planted:\n%s", f, seed, o.Summary.Text())
-						case sets != nil && !o.Summary.OK:
+						case ov.Bugs != nil && !o.Summary.OK:
 							caught = true
 							t.Logf("%s seed %d catches it: %s", f, seed, howCaught(o.Summary))
-						case sets != nil:
+						case ov.Bugs != nil:
 							t.Logf("%s seed %d misses it", f, seed)
 						}
 					}

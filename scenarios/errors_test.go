@@ -61,7 +61,7 @@ func TestBadInput(t *testing.T) {
 		{"bad output buffer", base + "config:\n  client-output-buffer-limit: replica 1mb\n", "t.yaml:8:3: client-output-buffer-limit: want"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Load("t.yaml", []byte(tc.yaml), nil)
+			_, err := Load("t.yaml", []byte(tc.yaml), Overrides{})
 			if err == nil {
 				t.Fatalf("accepted:\n%s", tc.yaml)
 			}
@@ -77,9 +77,9 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestSetOverrides(t *testing.T) {
-	s, err := Load("t.yaml", []byte(base), []string{
+	s, err := Load("t.yaml", []byte(base), mustSets(t,
 		"config.repl-backlog-size=4mb", "duration=2m", "nodes.1.config.repl-timeout=30s", "workload.rate=100",
-	})
+	))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,11 @@ func TestSetOverrides(t *testing.T) {
 		t.Fatalf("overrides not applied: %+v", s)
 	}
 	for _, bad := range []string{"config.repl-backlog-size", "nodes.7.name=x", "config.repl-backlog-size=lots"} {
-		if _, err := Load("t.yaml", []byte(base), []string{bad}); err == nil {
+		ov, err := SetArgs(bad)
+		if err == nil {
+			_, err = Load("t.yaml", []byte(base), ov)
+		}
+		if err == nil {
 			t.Errorf("--set %s accepted", bad)
 		}
 	}
@@ -102,7 +106,7 @@ faults:
   - {at: 10s, partition: [[m1, c1], [r1, c2]], for: 10s}
 expect: {converged: true}
 `
-	s, err := Load("t.yaml", []byte(src), nil)
+	s, err := Load("t.yaml", []byte(src), Overrides{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,8 +131,18 @@ expect: {converged: true}
 	if c1 == 0 || c2 != 0 || !o.Summary.OK {
 		t.Fatalf("during the partition c1 issued %d ops (want > 0), c2 %d (want 0); ok %v\n%s", c1, c2, o.Summary.OK, o.Summary.Text())
 	}
-	if _, err := Load("t.yaml", []byte(base+"workload: {clients: 2, rate: 10}\nfaults:\n  - {at: 10s, partition: [[m1, c3], [r1]], for: 1s}\n"), nil); err == nil ||
+	if _, err := Load("t.yaml", []byte(base+"workload: {clients: 2, rate: 10}\nfaults:\n  - {at: 10s, partition: [[m1, c3], [r1]], for: 1s}\n"), Overrides{}); err == nil ||
 		!strings.Contains(err.Error(), "no client \"c3\"") {
 		t.Fatalf("c3 accepted: %v", err)
 	}
+}
+
+// mustSets parses --set arguments or fails the test.
+func mustSets(t testing.TB, args ...string) Overrides {
+	t.Helper()
+	ov, err := SetArgs(args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ov
 }

@@ -36,7 +36,7 @@ func TestLibraryDeterministic(t *testing.T) {
 		f := f
 		t.Run(strings.TrimSuffix(f, ".yaml"), func(t *testing.T) {
 			t.Parallel()
-			s, err := LoadFile(f, nil)
+			s, err := LoadFile(f, Overrides{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -52,7 +52,7 @@ func TestProtocolGenerations(t *testing.T) {
 		protocol      string
 		full, partial int64
 	}{{"sync", 5, 0}, {"psync", 1, 4}, {"psync2", 0, 6}} {
-		s, err := LoadFile("protocol-sync-vs-psync.yaml", []string{"protocol=" + tc.protocol})
+		s, err := LoadFile("protocol-sync-vs-psync.yaml", mustSets(t, "protocol="+tc.protocol))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -18,14 +21,21 @@ import (
 // or an impossible combination. It names the file, line and column when
 // there is one, and shows the line with a caret.
 type Error struct {
-	File    string
-	Line    int // 0 when the problem has no single place (e.g. --set)
+	File string
+	// Flag is the command-line flag and value at fault ("--set
+	// workload.rate=fast", "--bug frob"), when the problem came from the
+	// command line rather than the file.
+	Flag    string
+	Line    int // 0 when the problem has no single place
 	Col     int
 	Msg     string
 	Excerpt string // the source line and a caret, or ""
 }
 
 func (e *Error) Error() string {
+	if e.Flag != "" {
+		return e.Flag + ": " + e.Msg
+	}
 	var b strings.Builder
 	b.WriteString(e.File)
 	if e.Line > 0 {
@@ -40,41 +50,58 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// LoadFile reads, overrides (--set key=value) and validates a scenario file.
-func LoadFile(path string, sets []string) (*spec.Spec, error) {
+// LoadFile reads, overrides (--set, --bug) and validates a scenario file.
+func LoadFile(path string, ov Overrides) (*spec.Spec, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, &Error{File: path, Msg: err.Error()}
 	}
-	return Load(path, src, sets)
+	return Load(path, src, ov)
 }
 
-// Load parses a scenario from bytes; name is used in error messages.
-func Load(name string, src []byte, sets []string) (*spec.Spec, error) {
+// Load parses a scenario from bytes; name is used in error messages. An
+// error in a value that an override put in the file names the override,
+// not a place in the file.
+func Load(name string, src []byte, ov Overrides) (*spec.Spec, error) {
 	f, err := parser.ParseBytes(src, 0)
 	if err != nil {
-		return nil, wrapErr(name, src, err)
+		return nil, wrapErr(name, src, err, nil)
 	}
 	if len(f.Docs) != 1 || f.Docs[0].Body == nil {
 		return nil, &Error{File: name, Msg: "a scenario file holds exactly one YAML document"}
 	}
 	body := f.Docs[0].Body
-	for _, s := range sets {
-		if body, err = applySet(body, s); err != nil {
-			return nil, &Error{File: name, Msg: fmt.Sprintf("--set %s: %v", s, err)}
+	from := map[*token.Token]Override{}
+	for _, o := range ov.Sets {
+		added, err := applySet(body, o)
+		if err != nil {
+			return nil, &Error{File: name, Flag: o.String(), Msg: err.Error()}
+		}
+		for _, n := range added {
+			ast.Walk(tokenVisitor(func(tk *token.Token) { from[tk] = o }), n)
 		}
 	}
 	var raw fileYAML
 	if err := nodeToStrict(body, &raw); err != nil {
-		return nil, wrapErr(name, src, err)
+		return nil, wrapErr(name, src, err, from)
 	}
-	spec, err := validate(&raw)
+	s, err := validate(&raw, ov.Bugs)
 	if err != nil {
-		return nil, wrapErr(name, src, err)
+		return nil, wrapErr(name, src, err, from)
 	}
-	spec.File = name
-	spec.Sets = append([]string(nil), sets...)
-	return spec, nil
+	s.File = name
+	s.Overrides = Overrides{Sets: slices.Clone(ov.Sets), Bugs: slices.Clone(ov.Bugs)}
+	return s, nil
+}
+
+// tokenVisitor calls a function with the token of every node it visits.
+type tokenVisitor func(*token.Token)
+
+func (v tokenVisitor) Visit(n ast.Node) ast.Visitor {
+	if tk := n.GetToken(); tk != nil {
+		v(tk)
+	}
+	return v
 }
 
 func nodeToStrict(n ast.Node, v any) error {
@@ -82,7 +109,8 @@ func nodeToStrict(n ast.Node, v any) error {
 }
 
 // wrapErr turns a YAML or validation error into an Error with position.
-func wrapErr(name string, src []byte, err error) error {
+// A token that an override put in the file names the override instead.
+func wrapErr(name string, src []byte, err error, from map[*token.Token]Override) error {
 	var ye yaml.Error
 	if errors.As(err, &ye) {
 		tk := ye.GetToken()
@@ -90,6 +118,9 @@ func wrapErr(name string, src []byte, err error) error {
 		var ufe *yaml.UnknownFieldError
 		if errors.As(err, &ufe) {
 			msg = strings.Replace(msg, "unknown field", "unknown key", 1)
+		}
+		if o, ok := from[tk]; ok && tk != nil {
+			return &Error{File: name, Flag: o.String(), Msg: msg}
 		}
 		if tk == nil {
 			return &Error{File: name, Msg: msg}
@@ -114,72 +145,95 @@ func positioned(name string, src []byte, tk *token.Token, msg string) *Error {
 	return e
 }
 
-// applySet overrides one key, given as a dotted path (config.repl-backlog-size,
-// workload.rate, nodes.1.config.repl-timeout) and a YAML value, in the
-// parsed document. A missing key is added.
-func applySet(body ast.Node, set string) (ast.Node, error) {
-	path, value, ok := strings.Cut(set, "=")
-	if !ok || path == "" {
-		return nil, fmt.Errorf("want key=value")
+// applySet overrides one key, given as a dotted path and a YAML value, in
+// the parsed document, and returns the nodes it added. A missing key is
+// added, with the mappings on its way.
+func applySet(body ast.Node, o Override) ([]ast.Node, error) {
+	newValue, err := parseValue(o.Value)
+	if err != nil {
+		return nil, err
 	}
-	parts := strings.Split(path, ".")
-	doc, err := parser.ParseBytes([]byte("v: "+value), 0)
-	if err != nil || len(doc.Docs) != 1 {
-		return nil, fmt.Errorf("invalid value %q", value)
-	}
-	vm, ok := doc.Docs[0].Body.(*ast.MappingNode)
-	if !ok || len(vm.Values) != 1 {
-		return nil, fmt.Errorf("invalid value %q", value)
-	}
-	newValue := vm.Values[0].Value
+	parts := strings.Split(o.Key, ".")
+	added := []ast.Node{newValue}
 	cur := body
 	for i, key := range parts {
 		last := i == len(parts)-1
 		switch n := cur.(type) {
 		case *ast.MappingNode:
-			var found *ast.MappingValueNode
-			for _, kv := range n.Values {
-				if k, err := scalarText(kv.Key, "key"); err == nil && k == key {
-					found = kv
-				}
-			}
+			found := findKey(n, key)
 			if found == nil {
-				if !last {
-					// Create the intermediate mapping.
-					sub, err := parser.ParseBytes([]byte(key+": {}"), 0)
-					if err != nil {
-						return nil, err
-					}
-					kv := sub.Docs[0].Body.(*ast.MappingNode).Values[0]
-					n.Values = append(n.Values, kv)
-					found = kv
-				} else {
-					sub, err := parser.ParseBytes([]byte(key+": "+value), 0)
-					if err != nil {
-						return nil, fmt.Errorf("invalid value %q", value)
-					}
-					n.Values = append(n.Values, sub.Docs[0].Body.(*ast.MappingNode).Values[0])
-					return body, nil
+				kv, err := newEntry(key)
+				if err != nil {
+					return nil, err
 				}
+				n.Values = append(n.Values, kv)
+				found = kv
+				added = append(added, kv.Key)
 			}
 			if last {
 				found.Value = newValue
-				return body, nil
+				return added, nil
 			}
 			cur = found.Value
 		case *ast.SequenceNode:
-			var idx int
-			if _, err := fmt.Sscanf(key, "%d", &idx); err != nil || idx < 0 || idx >= len(n.Values) {
+			idx, err := strconv.Atoi(key)
+			if err != nil || idx < 0 || idx >= len(n.Values) {
 				return nil, fmt.Errorf("%q is not an index of the list at %s (0..%d)", key, strings.Join(parts[:i], "."), len(n.Values)-1)
 			}
 			if last {
 				n.Values[idx] = newValue
-				return body, nil
+				return added, nil
 			}
 			cur = n.Values[idx]
 		default:
-			return nil, fmt.Errorf("%s is not a mapping or a list", strings.Join(parts[:i], "."))
+			if i == 0 {
+				return nil, fmt.Errorf("the file is not a mapping")
+			}
+			return nil, fmt.Errorf("%s is a single value, not a mapping or a list", strings.Join(parts[:i], "."))
 		}
 	}
-	return body, nil
+	return nil, nil
 }
+
+// parseValue parses the YAML value of an override.
+func parseValue(value string) (ast.Node, error) {
+	doc, err := parser.ParseBytes([]byte("v: "+value), 0)
+	if err != nil || len(doc.Docs) != 1 {
+		return nil, fmt.Errorf("invalid value %q", value)
+	}
+	vm, ok := doc.Docs[0].Body.(*ast.MappingNode)
+	if !ok || len(vm.Values) != 1 || vm.Values[0].Value == nil {
+		return nil, fmt.Errorf("invalid value %q", value)
+	}
+	return vm.Values[0].Value, nil
+}
+
+// findKey returns the entry of a mapping whose key is key, or nil.
+func findKey(m *ast.MappingNode, key string) *ast.MappingValueNode {
+	var found *ast.MappingValueNode
+	for _, kv := range m.Values {
+		if k, err := scalarText(kv.Key, "key"); err == nil && k == key {
+			found = kv
+		}
+	}
+	return found
+}
+
+// newEntry makes a mapping entry key: {} for a key that is a plain word of
+// the format (letters, digits, '-' and '_').
+func newEntry(key string) (*ast.MappingValueNode, error) {
+	if !plainKey.MatchString(key) {
+		return nil, fmt.Errorf("%q is not a key of the format (keys are words like repl-backlog-size)", key)
+	}
+	sub, err := parser.ParseBytes([]byte(key+": {}"), 0)
+	if err != nil || len(sub.Docs) != 1 {
+		return nil, fmt.Errorf("%q is not a key of the format", key)
+	}
+	m, ok := sub.Docs[0].Body.(*ast.MappingNode)
+	if !ok || len(m.Values) != 1 {
+		return nil, fmt.Errorf("%q is not a key of the format", key)
+	}
+	return m.Values[0], nil
+}
+
+var plainKey = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]*$`)

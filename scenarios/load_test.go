@@ -6,7 +6,7 @@ import (
 
 // The example of the format in the issue, every key of it, must load.
 func TestExampleLoads(t *testing.T) {
-	s, err := LoadFile("testdata/example.yaml", nil)
+	s, err := LoadFile("testdata/example.yaml", Overrides{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func TestExampleLoads(t *testing.T) {
 // indicator.
 func TestBlockScalarDescription(t *testing.T) {
 	for _, style := range []string{">", "|"} {
-		s, err := Load("d.yaml", []byte("name: d\ndescription: "+style+"\n  Two words.\nduration: 1s\nnodes: [{name: m1}]\n"), nil)
+		s, err := Load("d.yaml", []byte("name: d\ndescription: "+style+"\n  Two words.\nduration: 1s\nnodes: [{name: m1}]\n"), Overrides{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -190,16 +190,6 @@ func writeHistory(path string, ops []checker.Op) error {
 	return f.Close()
 }
 
-// ReplayCommand is the command line that reproduces a run.
-func ReplayCommand(s *spec.Spec, seed uint64) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "go run ./cmd/simrun run %s --seed %d", s.File, seed)
-	for _, set := range s.Sets {
-		fmt.Fprintf(&b, " --set %s", set)
-	}
-	return b.String()
-}
-
 func summarize(s *spec.Spec, res *world.Result, wall time.Duration, opts RunOptions) *Summary {
 	sum := &Summary{
 		Scenario: s.Name, File: s.File, Seed: res.Seed, Protocol: res.Protocol,

@@ -23,7 +23,7 @@ workload: {clients: 2, rate: 200, keys: 100}
 faults:
   - {at: 5s, disconnect: [m1, r1], for: 3s}
   - {random: stall, between: [master, replica], mean-every: 5s, for: 1s}
-`), nil)
+`), Overrides{})
 	if err != nil {
 		t.Fatal(err)
 	}

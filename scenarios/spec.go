@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -36,7 +37,8 @@ func reservedName(s string) bool {
 
 // validate turns the decoded file into a Spec, or an error at the first
 // problem.
-func validate(f *fileYAML) (*spec.Spec, error) {
+// bugs are --bug names, switched on in every node besides the file's.
+func validate(f *fileYAML, bugs []string) (*spec.Spec, error) {
 	s := builder{&spec.Spec{Name: f.Name.V, Description: f.Description.V}}
 	if s.Name == "" {
 		return nil, errAt(f.Name.Tok, "the scenario needs a name")
@@ -69,6 +71,11 @@ func validate(f *fileYAML) (*spec.Spec, error) {
 	for _, b := range f.Bugs {
 		if err := s.Bugs.Enable(b.V); err != nil {
 			return nil, errAt(b.Tok, err.Error())
+		}
+	}
+	for _, b := range bugs {
+		if err := s.Bugs.Enable(b); err != nil {
+			return nil, &Error{Flag: "--bug " + b, Msg: err.Error()}
 		}
 	}
 	if err := s.validateNodes(f); err != nil {
@@ -120,8 +127,8 @@ func (s builder) validateNodes(f *fileYAML) error {
 	base.Protocol = s.Protocol
 	base.Bugs = s.Bugs
 	for _, it := range f.Config.Items {
-		if err := base.Set(it.Key, it.Value); err != nil {
-			return errAt(it.KeyTk, err.Error())
+		if err := setConfig(&base, it); err != nil {
+			return err
 		}
 	}
 	index := map[string]int{}
@@ -141,8 +148,8 @@ func (s builder) validateNodes(f *fileYAML) error {
 		index[name] = i
 		cfg := base
 		for _, it := range n.Config.Items {
-			if err := cfg.Set(it.Key, it.Value); err != nil {
-				return errAt(it.KeyTk, err.Error())
+			if err := setConfig(&cfg, it); err != nil {
+				return err
 			}
 		}
 		if err := cfg.Validate(); err != nil {
@@ -182,6 +189,19 @@ func (s builder) validateNodes(f *fileYAML) error {
 		return errAt(f.Nodes[0].Name.Tok, fmt.Sprintf("the topology needs exactly one master (a node without replicaof), found %d", masters))
 	}
 	return nil
+}
+
+// setConfig sets one redis.conf parameter; an error points at the key
+// when the parameter is unknown, else at the value.
+func setConfig(cfg *model.Config, it configItem) error {
+	err := cfg.Set(it.Key, it.Value)
+	switch {
+	case err == nil:
+		return nil
+	case !slices.Contains(model.ConfigNames(), strings.ToLower(it.Key)):
+		return errAt(it.KeyTk, err.Error())
+	}
+	return errAt(it.ValTk, err.Error())
 }
 
 func (s builder) nodeNames() string {

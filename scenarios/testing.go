@@ -15,7 +15,11 @@ import (
 // sets are --set overrides (config.repl-backlog-size=4mb).
 func Test(t testing.TB, path string, sets ...string) {
 	t.Helper()
-	s, err := LoadFile(path, sets)
+	ov, err := SetArgs(sets...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := LoadFile(path, ov)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +38,11 @@ func Test(t testing.TB, path string, sets ...string) {
 // traces or summaries differ.
 func TestDeterministic(t testing.TB, path string, seed uint64, sets ...string) {
 	t.Helper()
-	s, err := LoadFile(path, sets)
+	ov, err := SetArgs(sets...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := LoadFile(path, ov)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 // A run whose history is not linearizable says so in summary.json and in
 // the printed summary, explains it, and draws history.html.
 func TestViolationIsExplainedAndDrawn(t *testing.T) {
-	s, err := LoadFile("wait-failover.yaml", []string{"bugs=[ack-before-apply]"})
+	s, err := LoadFile("wait-failover.yaml", Overrides{Bugs: []string{"ack-before-apply"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestViolationIsExplainedAndDrawn(t *testing.T) {
 // A check that runs out of time is inconclusive: neither a pass nor a
 // failure of the linearizable expectation.
 func TestInconclusiveIsNeitherPassNorFail(t *testing.T) {
-	s, err := LoadFile("wait-acknowledged.yaml", nil)
+	s, err := LoadFile("wait-acknowledged.yaml", Overrides{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,10 +79,12 @@ input or usage.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			seedSet = cmd.Flags().Changed("seed")
-			for _, b := range bugs {
-				sets = append(sets, "bugs="+"["+b+"]")
+			ov, err := scenarios.SetArgs(sets...)
+			if err != nil {
+				return badInput(err)
 			}
-			s, err := scenarios.LoadFile(args[0], sets)
+			ov.Bugs = bugs
+			s, err := scenarios.LoadFile(args[0], ov)
 			if err != nil {
 				return badInput(err)
 			}

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/replsim/replsim/reports"
+	"github.com/replsim/replsim/scenarios"
 	"github.com/replsim/replsim/scenarios/sweep"
 )
 
@@ -97,7 +98,11 @@ Exit status: 0 when done, 2 on bad input, 130 when interrupted.`,
 					return badInput(err)
 				}
 			}
-			plan, err := sweep.NewPlan(file, src, sets, knobs, seeds)
+			ov, err := scenarios.SetArgs(sets...)
+			if err != nil {
+				return badInput(err)
+			}
+			plan, err := sweep.NewPlan(file, src, ov.Sets, knobs, seeds)
 			if err != nil {
 				return badInput(err)
 			}

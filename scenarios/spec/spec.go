@@ -15,20 +15,24 @@ import (
 // Spec is a validated scenario: everything the runner needs, typed.
 type Spec struct {
 	File        string
-	Sets        []string // --set overrides applied, for the replay command
+	Overrides   Overrides // applied to the file, for the replay command
 	Name        string
 	Description string
 	Duration    time.Duration // the fault phase
 	HealTimeout time.Duration // bound of the heal phase
 	Seeds       []uint64
-	Protocol    model.Protocol
-	Nodes       []NodeSpec
-	Network     NetworkSpec
-	Dataset     DatasetSpec
-	Workload    WorkloadSpec
-	Faults      []faults.Schedule
-	Expect      []Expectation
-	Bugs        model.Bugs
+	// Protocol is the file's protocol: every node's unless its own
+	// config says otherwise (NodeSpec.Config.Protocol is the one it runs).
+	Protocol model.Protocol
+	Nodes    []NodeSpec
+	Network  NetworkSpec
+	Dataset  DatasetSpec
+	Workload WorkloadSpec
+	Faults   []faults.Schedule
+	Expect   []Expectation
+	// Bugs are the planted bugs of the file and of --bug, switched on in
+	// every node's config.
+	Bugs model.Bugs
 }
 
 // NodeSpec is one node with its effective configuration.

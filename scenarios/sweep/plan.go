@@ -15,6 +15,7 @@ import (
 	_ "embed"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,7 +45,7 @@ type Plan struct {
 	Scenario string   `json:"scenario"` // the scenario's name
 	File     string   `json:"file"`     // the file given, or "default"
 	Source   string   `json:"source"`   // the scenario's YAML
-	Sets     []string `json:"sets,omitempty"`
+	Sets     []scenarios.Override `json:"sets,omitempty"`
 	Vary     []Vary   `json:"vary"`
 	Seeds    int      `json:"seeds"`
 	// SampleEveryNs is the period of the lag samples in each record's
@@ -58,7 +59,7 @@ type Plan struct {
 
 // NewPlan checks a sweep: the scenario must load with every combination of
 // values, and keys may not repeat. file is "default" for DefaultScenario.
-func NewPlan(file string, src []byte, sets []string, vary []Vary, seeds int) (*Plan, error) {
+func NewPlan(file string, src []byte, sets []scenarios.Override, vary []Vary, seeds int) (*Plan, error) {
 	if seeds < 1 {
 		return nil, fmt.Errorf("--seeds must be at least 1")
 	}
@@ -69,8 +70,8 @@ func NewPlan(file string, src []byte, sets []string, vary []Vary, seeds int) (*P
 		}
 		seen[v.Key] = true
 	}
-	p := &Plan{File: file, Source: string(src), Sets: append([]string(nil), sets...), Vary: vary, Seeds: seeds}
-	base, err := scenarios.Load(file, src, sets)
+	p := &Plan{File: file, Source: string(src), Sets: slices.Clone(sets), Vary: vary, Seeds: seeds}
+	base, err := scenarios.Load(file, src, scenarios.Overrides{Sets: sets})
 	if err != nil {
 		return nil, err
 	}
@@ -80,8 +81,8 @@ func NewPlan(file string, src []byte, sets []string, vary []Vary, seeds int) (*P
 	// every point, for values that are only wrong together.
 	for _, v := range vary {
 		for _, val := range v.Values {
-			if _, err := scenarios.Load(file, src, append(append([]string(nil), sets...), v.Key+"="+val)); err != nil {
-				return nil, fmt.Errorf("--vary %s=%s: %w", v.Key, val, err)
+			if _, err := scenarios.Load(file, src, scenarios.Overrides{Sets: append(slices.Clone(sets), v.override(val))}); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -126,21 +127,22 @@ func (p *Plan) Keys() []string {
 	return keys
 }
 
-// PointSets returns the --set overrides of a point: the plan's own, then
-// one per knob.
-func (p *Plan) PointSets(point int) []string {
-	sets := append([]string(nil), p.Sets...)
+// PointOverrides returns the overrides of a point: the plan's --set
+// values, then one per knob.
+func (p *Plan) PointOverrides(point int) scenarios.Overrides {
+	sets := slices.Clone(p.Sets)
 	for i, val := range p.Values(point) {
-		sets = append(sets, p.Vary[i].Key+"="+val)
+		sets = append(sets, p.Vary[i].override(val))
 	}
-	return sets
+	return scenarios.Overrides{Sets: sets}
 }
 
 // Spec loads the scenario of a point.
 func (p *Plan) Spec(point int) (*spec.Spec, error) {
-	s, err := scenarios.Load(p.File, []byte(p.Source), p.PointSets(point))
+	ov := p.PointOverrides(point)
+	s, err := scenarios.Load(p.File, []byte(p.Source), ov)
 	if err != nil {
-		return nil, fmt.Errorf("point %s: %w", strings.Join(p.PointSets(point), " "), err)
+		return nil, fmt.Errorf("point %s: %w", strings.Join(ov.Args(), " "), err)
 	}
 	return s, nil
 }
@@ -157,7 +159,7 @@ func (p *Plan) Command(dir string) string {
 		args = append(args, p.File)
 	}
 	for _, s := range p.Sets {
-		args = append(args, "--set", s)
+		args = append(args, "--set", s.Arg())
 	}
 	for _, v := range p.Vary {
 		args = append(args, "--vary", v.Key+"="+v.Text)
@@ -167,29 +169,14 @@ func (p *Plan) Command(dir string) string {
 		args = append(args, "--target", p.Target)
 	}
 	args = append(args, "--out", dir)
-	return shellJoin(args)
+	return scenarios.ShellJoin(args)
 }
 
 // ReplayCommand is the command line that replays one run of the sweep with
 // simrun run, from the copy of the scenario in the sweep's directory.
 func (p *Plan) ReplayCommand(dir string, r int) string {
 	point, seed := p.Run(r)
-	args := []string{"go", "run", "./cmd/simrun", "run", dir + "/" + ScenarioFile, "--seed", fmt.Sprint(seed)}
-	for _, s := range p.PointSets(point) {
-		args = append(args, "--set", s)
-	}
-	return shellJoin(args)
-}
-
-func shellJoin(args []string) string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		if a == "" || strings.ContainsAny(a, " \t\n*?[]{}()<>|&;$`'\"\\!#~") {
-			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-		out[i] = a
-	}
-	return strings.Join(out, " ")
+	return scenarios.ShellJoin(scenarios.ReplayArgs(dir+"/"+ScenarioFile, seed, p.PointOverrides(point)))
 }
 
 // Shard is a deterministic share of a sweep's runs: run r belongs to shard

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/replsim/replsim/model"
+	"github.com/replsim/replsim/scenarios"
 )
 
 // Vary is one knob of a sweep: a key of the scenario format, as a dotted
@@ -17,6 +18,11 @@ type Vary struct {
 	Key    string   `json:"key"`
 	Text   string   `json:"text"` // as given on the command line, after '='
 	Values []string `json:"values"`
+}
+
+// override is the --vary value val of the knob, as an override.
+func (v Vary) override(val string) scenarios.Override {
+	return scenarios.Override{Flag: "--vary", Key: v.Key, Value: val}
 }
 
 // maxValues bounds one knob, so that a range with a tiny factor is an

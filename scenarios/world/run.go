@@ -100,10 +100,9 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Result, error) {
 		Window: s.Network.WindowBytes,
 	}
 	for _, n := range s.Nodes {
-		cfg := n.Config
-		cfg.Protocol = s.Protocol
-		cfg.Bugs = s.Bugs
-		o.Nodes = append(o.Nodes, NodeSpec{Name: n.Name, Config: cfg})
+		// Each node runs its own config: protocol and bugs were stamped
+		// on it when the file was validated.
+		o.Nodes = append(o.Nodes, NodeSpec{Name: n.Name, Config: n.Config})
 	}
 	for _, l := range s.Network.Links {
 		if s.Node(l.A) != nil && s.Node(l.B) != nil {
@@ -308,7 +307,7 @@ func (r *runner) converged() (bool, string) {
 		if up == nil {
 			return false, fmt.Sprintf("%s replicates from unknown %s", n.Name(), e.MasterHost())
 		}
-		if r.s.Protocol == model.SYNC {
+		if n.spec.Config.Protocol == model.SYNC || up.spec.Config.Protocol == model.SYNC {
 			continue // before 2.8 offsets are not shared: compare data below
 		}
 		if up.Engine.Offset() != e.Offset() {
