@@ -129,3 +129,6 @@ type Continued struct {
 	BacklogFirst     int64
 	BacklogEnd       int64
 }
+
+// ReasonOutputBuffer: TEMPORARY until the note reasons land.
+const ReasonOutputBuffer = "output-buffer-limit"

@@ -68,7 +68,7 @@ func (pg *page) Speed() Speed {
 	sp.Workers = strings.Join(ws, ", ")
 	for _, pt := range pg.Report.Points {
 		sp.Runs += pt.Runs
-		sp.Sim += time.Duration(pt.SimTimeNs)
+		sp.Sim += time.Duration(pt.Fig("sim_time"))
 		runWall += time.Duration(pt.WallNs)
 	}
 	if sp.Wall > 0 {
@@ -161,8 +161,9 @@ pre, code { background: #f6f6f6; font-size: 0.85rem; } pre { padding: 0.8rem; ov
 <p>{{.Base.Description}}</p>
 <p>{{len .Report.Points}} points{{range .Plan.Vary}} ({{.Key}}: {{len .Values}} values){{end}} &times; {{.Plan.Seeds}} seeds:
 {{thousands .Speed.Runs}} runs of {{dur .Base.Duration}} of simulated time each, then a heal phase until the replicas converge.
-A <em>reconnect</em> is a replica's link coming up again after its first sync; its <em>full-resync frequency</em> is the share of
-reconnects that needed a full resync (a new RDB snapshot) instead of a partial one from the backlog.</p>
+A <em>first sync</em> is a replica's initial full sync (retries included); a <em>reconnect</em> is a replica's link coming up again after it;
+a <em>full resync</em> is a reconnect that needed a new RDB snapshot, a <em>partial resync</em> one served from the backlog.
+The <em>full-resync frequency</em> is full resyncs per reconnect. Every figure is defined once, in docs/figures.md.</p>
 {{if .Report.Missing}}<p class="box warn">{{.Report.Missing}} runs of this {{if .Meta.Shard}}shard{{else}}sweep{{end}} have no result yet: the figures below cover the runs that finished.</p>{{end}}
 
 <h2>Recommendation</h2>
@@ -172,11 +173,11 @@ reconnects that needed a full resync (a new RDB snapshot) instead of a partial o
 {{if .Series}}<p><strong>{{.Series}}</strong></p>{{end}}
 {{if .Found}}
 <p>The smallest backlog whose upper 95% bound on the full-resync frequency is below {{percent $target}}:
-<strong>repl-backlog-size {{.Value}}</strong> ({{sizeLabel .Bytes}}): {{.Point.ReconnectsFull}} full resyncs in {{.Point.Reconnects}} reconnects,
+<strong>repl-backlog-size {{.Value}}</strong> ({{sizeLabel .Bytes}}): {{.Point.Fig "full_resyncs"}} full resyncs in {{.Point.Fig "reconnects"}} reconnects,
 {{percent .Point.Freq}}, 95% interval {{percent .Point.Low}} to {{percent .Point.High}}.</p>
 {{else}}
 <p>No backlog size in this sweep keeps the upper 95% bound on the full-resync frequency below {{percent $target}}.
-The largest tried, {{.LargestValue}}, had {{.Largest.ReconnectsFull}} full resyncs in {{.Largest.Reconnects}} reconnects
+The largest tried, {{.LargestValue}}, had {{.Largest.Fig "full_resyncs"}} full resyncs in {{.Largest.Fig "reconnects"}} reconnects
 (upper bound {{percent .Largest.High}}). Try larger sizes, or more seeds: with no full resync at all the bound falls under {{percent $target}}
 only after about {{reconnectsNeeded $target}} reconnects.</p>
 {{end}}
@@ -201,18 +202,18 @@ reconnect and for overlapping faults), was {{dur .ObservedOutage}}: {{size .Obse
 {{with .Timeline}}
 <h2>Lag timeline of one run</h2>
 <img alt="replication lag of each replica over time" {{svg $.LagSVG}}>
-<p>Run {{.Run}}: {{.Reconnects}} reconnects, {{.ReconnectsFull}} of them full resyncs. Replay it with<br><code>{{$.TimelineReplay}}</code></p>
+<p>Run {{.Run}}: {{.Figures.Int "first_syncs"}} first syncs, then {{.Figures.Int "reconnects"}} reconnects: {{.Figures.Int "full_resyncs"}} full resyncs, {{.Figures.Int "partial_resyncs"}} partial resyncs. Replay it with<br><code>{{$.TimelineReplay}}</code></p>
 {{end}}
 
 <h2>Table</h2>
 <table>
-<tr>{{range .Keys}}<th class="l">{{.}}</th>{{end}}<th>runs</th><th>reconnects</th><th>full resyncs</th><th>frequency</th><th>95% interval</th>
-<th>snapshot bytes / run</th><th>stream bytes / run</th><th>converged in (mean, max)</th><th>not converged</th><th>lost writes</th></tr>
+<tr>{{range .Keys}}<th class="l">{{.}}</th>{{end}}<th>runs</th><th>reconnects</th><th>full_resyncs</th><th>frequency</th><th>95% interval</th>
+<th>partial_resyncs</th><th>snapshot_bytes / run</th><th>stream_bytes / run</th><th>heal_time (max)</th><th>converged (runs)</th><th>lost_writes</th></tr>
 {{$recs := .Report.Recommended}}
 {{range .Report.Points}}<tr{{if isRecommended . $recs}} class="rec"{{end}}>{{range .Values}}<td class="l">{{.}}</td>{{end}}
-<td>{{.Runs}}</td><td>{{.Reconnects}}</td><td>{{.ReconnectsFull}}</td><td>{{percent .Freq}}</td><td>{{percent .Low}} &ndash; {{percent .High}}</td>
-<td>{{size (per .SnapshotBytes .Runs)}}</td><td>{{size (per .StreamBytes .Runs)}}</td><td>{{dur (ns .HealMeanNs)}}, {{dur (ns .HealMaxNs)}}</td>
-<td>{{.NotConverged}}</td><td>{{.LostWrites}}</td></tr>
+<td>{{.Runs}}</td><td>{{.Fig "reconnects"}}</td><td>{{.Fig "full_resyncs"}}</td><td>{{percent .Freq}}</td><td>{{percent .Low}} &ndash; {{percent .High}}</td>
+<td>{{.Fig "partial_resyncs"}}</td><td>{{size (per (.Fig "snapshot_bytes") .Runs)}}</td><td>{{size (per (.Fig "stream_bytes") .Runs)}}</td><td>{{dur (ns (.Fig "heal_time"))}}</td>
+<td>{{.Fig "converged"}}</td><td>{{.Fig "lost_writes"}}</td></tr>
 {{end}}
 </table>
 <p>Every figure: <a href="summary.csv">summary.csv</a> (per point), <a href="results.csv">results.csv</a> (per run), results.jsonl (per run, with lag samples).</p>

@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/replsim/replsim/scenarios"
 	"github.com/replsim/replsim/scenarios/sweep"
 )
 
@@ -40,7 +41,7 @@ func FreqPlot(p *sweep.Plan, points []Point, target float64) (*plot.Plot, error)
 		var xys plotter.XYs
 		var errs plotter.YErrors
 		for _, pt := range s.points {
-			if pt.Reconnects == 0 {
+			if pt.Fig("reconnects") == 0 {
 				continue
 			}
 			y := 100 * pt.Freq
@@ -98,8 +99,8 @@ func BytesPlot(p *sweep.Plan, points []Point) (*plot.Plot, error) {
 		var snap, stream plotter.XYs
 		for _, pt := range s.points {
 			x, runs := ax.x(pt), float64(pt.Runs)
-			snap = append(snap, plotter.XY{X: x, Y: float64(pt.SnapshotBytes) / runs})
-			stream = append(stream, plotter.XY{X: x, Y: float64(pt.StreamBytes) / runs})
+			snap = append(snap, plotter.XY{X: x, Y: float64(pt.Fig("snapshot_bytes")) / runs})
+			stream = append(stream, plotter.XY{X: x, Y: float64(pt.Fig("stream_bytes")) / runs})
 		}
 		c := seriesColor(i)
 		name := s.name
@@ -166,12 +167,12 @@ func LagPlot(p *sweep.Plan, rec *sweep.Record, faultPhaseNs int64) (*plot.Plot, 
 	var full, partial plotter.XYs
 	for _, ev := range tl.Events {
 		i, ok := index[ev.Replica]
-		if !ok || (ev.Kind != "fullresync" && ev.Kind != "continue") {
+		if !ok || (ev.Kind != scenarios.SyncFullResync && ev.Kind != scenarios.SyncPartialResync) {
 			continue
 		}
 		k := min(int(ev.AtNs/tl.EveryNs), len(tl.LagBytes[i])-1)
 		xy := plotter.XY{X: float64(ev.AtNs) / 1e9, Y: math.Max(0, float64(tl.LagBytes[i][max(k, 0)]))}
-		if ev.Kind == "fullresync" {
+		if ev.Kind == scenarios.SyncFullResync {
 			full = append(full, xy)
 		} else {
 			partial = append(partial, xy)

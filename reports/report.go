@@ -181,7 +181,7 @@ func recommend(p *sweep.Plan, points []Point, target float64) []Recommendation {
 			rec.LargestValue = rec.Largest.Values[ax.knob]
 		}
 		for _, pt := range pts {
-			if pt.Reconnects > 0 && pt.High < target {
+			if pt.Fig("reconnects") > 0 && pt.High < target {
 				rec.Found, rec.Point = true, pt
 				rec.Value = pt.Values[ax.knob]
 				rec.Bytes = int64(ax.x(pt))
@@ -219,10 +219,10 @@ func ruleOfThumb(p *sweep.Plan, points []Point) RuleOfThumb {
 		if d, how := sweep.LongestOutage(s); d > rt.Outage {
 			rt.Outage, rt.OutageHow = d, how
 		}
-		offset += pt.MasterReplOffset
+		offset += pt.Fig("master_repl_offset")
 		runs += int64(pt.Runs)
 		phase += time.Duration(pt.Runs) * s.Duration
-		rt.ObservedOutage = max(rt.ObservedOutage, time.Duration(pt.OutageMaxNs))
+		rt.ObservedOutage = max(rt.ObservedOutage, time.Duration(pt.Fig("outage_max")))
 	}
 	if phase > 0 {
 		rt.StreamBytesPerSec = float64(offset) / phase.Seconds()
@@ -230,6 +230,11 @@ func ruleOfThumb(p *sweep.Plan, points []Point) RuleOfThumb {
 	rt.Bytes = int64(rt.StreamBytesPerSec * rt.Outage.Seconds())
 	rt.ObservedBytes = int64(rt.StreamBytesPerSec * rt.ObservedOutage.Seconds())
 	return rt
+}
+
+// hasBothResyncs reports whether a run had a full and a partial resync.
+func hasBothResyncs(r *sweep.Record) bool {
+	return r.Figures.Int("full_resyncs") > 0 && r.Figures.Int("partial_resyncs") > 0
 }
 
 // chooseTimeline returns the run to draw: the one asked for, or else the
@@ -248,14 +253,13 @@ func chooseTimeline(recs []sweep.Record, want int) *sweep.Record {
 			}
 			continue
 		}
-		both := r.ReconnectsFull > 0 && r.ReconnectsFull < r.Reconnects
-		bestBoth := best != nil && best.ReconnectsFull > 0 && best.ReconnectsFull < best.Reconnects
+		both, bestBoth := hasBothResyncs(r), best != nil && hasBothResyncs(best)
 		switch {
 		case best == nil:
 			best = r
 		case both && !bestBoth:
 			best = r
-		case both == bestBoth && r.Reconnects > best.Reconnects:
+		case both == bestBoth && r.Figures.Int("reconnects") > best.Figures.Int("reconnects"):
 			best = r
 		}
 	}

@@ -20,7 +20,7 @@ func BenchmarkScenario(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		simulated += o.Result.SimTime
+		simulated += o.Facts.SimTime
 	}
 	b.ReportMetric(simulated.Seconds()/b.Elapsed().Seconds(), "sim-s/s")
 }

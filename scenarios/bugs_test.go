@@ -51,11 +51,11 @@ func TestPlantedBugsAreCaught(t *testing.T) {
 							t.Fatalf("%s seed %d: %v", f, seed, err)
 						}
 						switch {
-						case ov.Bugs == nil && !o.Summary.OK:
-							t.Errorf("%s seed %d fails with no bug planted:\n%s", f, seed, o.Summary.Text())
-						case ov.Bugs != nil && !o.Summary.OK:
+						case ov.Bugs == nil && !o.OK:
+							t.Errorf("%s seed %d fails with no bug planted:\n%s", f, seed, o.Text())
+						case ov.Bugs != nil && !o.OK:
 							caught = true
-							t.Logf("%s seed %d catches it: %s", f, seed, howCaught(o.Summary))
+							t.Logf("%s seed %d catches it: %s", f, seed, howCaught(o))
 						case ov.Bugs != nil:
 							t.Logf("%s seed %d misses it", f, seed)
 						}
@@ -70,14 +70,14 @@ func TestPlantedBugsAreCaught(t *testing.T) {
 }
 
 // howCaught names the failed expectations and broken invariants.
-func howCaught(sum *Summary) string {
+func howCaught(sum *Record) string {
 	var why []string
 	for _, e := range sum.Expectations {
 		if !e.OK {
 			why = append(why, fmt.Sprintf("%s want %s got %s", e.Name, e.Want, e.Got))
 		}
 	}
-	for _, i := range sum.Invariants {
+	for _, i := range sum.Verdict.Invariants {
 		if !i.OK() {
 			why = append(why, fmt.Sprintf("invariant %s broken %d times", i.Name, i.Violations))
 		}

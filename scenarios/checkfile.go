@@ -1,9 +1,7 @@
 package scenarios
 
 import (
-	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/replsim/replsim/checker"
@@ -16,7 +14,7 @@ import (
 type HistoryVerdict struct {
 	File    string
 	Ops     int
-	verdict *checker.Verdict
+	Verdict *checker.Verdict
 }
 
 // CheckHistoryFile reads a history file (the format of history.json,
@@ -34,29 +32,18 @@ func CheckHistoryFile(path string, timeout time.Duration) (*HistoryVerdict, erro
 		return nil, err
 	}
 	v := checker.Check(checker.Input{History: ops}, checker.Options{Timeout: timeout})
-	return &HistoryVerdict{File: path, Ops: len(ops), verdict: v}, nil
+	return &HistoryVerdict{File: path, Ops: len(ops), Verdict: v}, nil
 }
 
 // Linearizable reports true or false, or nil when the check was
 // inconclusive (it ran out of time).
-func (h *HistoryVerdict) Linearizable() *bool { return h.verdict.Linearizability.Linearizable() }
+func (h *HistoryVerdict) Linearizable() *bool { return h.Verdict.Linearizability.Linearizable() }
 
 // InvariantsOK reports whether the reads sent to replicas read the past.
-func (h *HistoryVerdict) InvariantsOK() bool { return h.verdict.InvariantsOK() }
+func (h *HistoryVerdict) InvariantsOK() bool { return h.Verdict.InvariantsOK() }
 
 // WriteHTML writes porcupine's visualization of the keys that are not
 // linearizable.
 func (h *HistoryVerdict) WriteHTML(path string) error {
-	return h.verdict.Linearizability.WriteHTML(path, nil)
-}
-
-// Text renders the verdict.
-func (h *HistoryVerdict) Text() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d operations\n", h.File, h.Ops)
-	writeVerdict(&b, h.verdict.Linearizability, h.verdict.Invariants)
-	if e := h.verdict.Explanation(); e != "" {
-		fmt.Fprintf(&b, "  explanation: %s\n", e)
-	}
-	return b.String()
+	return h.Verdict.Linearizability.WriteHTML(path, nil)
 }

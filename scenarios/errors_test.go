@@ -115,7 +115,7 @@ expect: {converged: true}
 		t.Fatal(err)
 	}
 	var c1, c2, unknown int
-	for _, op := range o.Result.History {
+	for _, op := range o.Facts.History {
 		if op.Call >= int64(11e9) && op.Call < int64(19e9) {
 			switch op.Client {
 			case "c1":
@@ -128,8 +128,8 @@ expect: {converged: true}
 			unknown++
 		}
 	}
-	if c1 == 0 || c2 != 0 || !o.Summary.OK {
-		t.Fatalf("during the partition c1 issued %d ops (want > 0), c2 %d (want 0); ok %v\n%s", c1, c2, o.Summary.OK, o.Summary.Text())
+	if c1 == 0 || c2 != 0 || !o.OK {
+		t.Fatalf("during the partition c1 issued %d ops (want > 0), c2 %d (want 0); ok %v\n%s", c1, c2, o.OK, o.Text())
 	}
 	if _, err := Load("t.yaml", []byte(base+"workload: {clients: 2, rate: 10}\nfaults:\n  - {at: 10s, partition: [[m1, c3], [r1]], for: 1s}\n"), Overrides{}); err == nil ||
 		!strings.Contains(err.Error(), "no client \"c3\"") {

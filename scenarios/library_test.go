@@ -51,7 +51,7 @@ func TestProtocolGenerations(t *testing.T) {
 	for _, tc := range []struct {
 		protocol      string
 		full, partial int64
-	}{{"sync", 5, 0}, {"psync", 1, 4}, {"psync2", 0, 6}} {
+	}{{"sync", 6, 0}, {"psync", 2, 4}, {"psync2", 0, 6}} {
 		s, err := LoadFile("protocol-sync-vs-psync.yaml", mustSets(t, "protocol="+tc.protocol))
 		if err != nil {
 			t.Fatal(err)
@@ -60,10 +60,10 @@ func TestProtocolGenerations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sum := o.Summary
-		if sum.FullResyncs != tc.full || sum.PartialResyncs != tc.partial || !sum.Converged {
-			t.Errorf("%s: full_resyncs %d partial_resyncs %d converged %v, want %d %d true",
-				tc.protocol, sum.FullResyncs, sum.PartialResyncs, sum.Converged, tc.full, tc.partial)
+		full, partial, converged := o.Figures.Int("full_resyncs"), o.Figures.Int("partial_resyncs"), o.Figures.Int("converged")
+		if full != tc.full || partial != tc.partial || converged != 1 {
+			t.Errorf("%s: full_resyncs %d partial_resyncs %d converged %d, want %d %d 1",
+				tc.protocol, full, partial, converged, tc.full, tc.partial)
 		}
 	}
 }

@@ -23,7 +23,7 @@ func ReplayCommand(s *spec.Spec, seed uint64) string {
 
 // ShellJoin joins arguments into one shell command line, quoting every
 // argument that holds anything but letters, digits and @%+=:,./_- in
-// single quotes (a quote inside becomes '\'').
+// single quotes (a quote inside becomes '\”).
 func ShellJoin(args []string) string {
 	out := make([]string, len(args))
 	for i, a := range args {

@@ -2,7 +2,7 @@ package scenarios
 
 import (
 	"bytes"
-	"fmt"
+	"encoding/json"
 	"testing"
 	"time"
 )
@@ -29,14 +29,18 @@ faults:
 	}
 	var traces [2]bytes.Buffer
 	var sums [2]string
-	var outs [2]*Outcome
+	var outs [2]*Record
 	for i, every := range []time.Duration{0, 250 * time.Millisecond} {
 		o, err := Run(s, 3, RunOptions{Trace: &traces[i], SampleEvery: every})
 		if err != nil {
 			t.Fatal(err)
 		}
-		o.Summary.WallTime = ""
-		sums[i] = fmt.Sprintf("%+v", *o.Summary)
+		o.WallTime = 0
+		b, err := json.Marshal(o.Summary())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sums[i] = string(b)
 		outs[i] = o
 	}
 	if !bytes.Equal(traces[0].Bytes(), traces[1].Bytes()) {
@@ -45,14 +49,14 @@ faults:
 	if sums[0] != sums[1] {
 		t.Errorf("sampling changed the summary:\n%s\n%s", sums[0], sums[1])
 	}
-	if outs[0].Result.Samples != nil {
+	if outs[0].Facts.Samples != nil {
 		t.Errorf("samples without SampleEvery")
 	}
-	samples := outs[1].Result.Samples
+	samples := outs[1].Facts.Samples
 	replicas := len(s.Nodes) - 1
-	want := (int(outs[1].Result.SimTime/(250*time.Millisecond)) + 1) * replicas
+	want := (int(outs[1].Facts.SimTime/(250*time.Millisecond)) + 1) * replicas
 	if len(samples) != want {
-		t.Errorf("%d samples over %s, want %d", len(samples), outs[1].Result.SimTime, want)
+		t.Errorf("%d samples over %s, want %d", len(samples), outs[1].Facts.SimTime, want)
 	}
 	var maxLag int64
 	down := false

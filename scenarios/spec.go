@@ -15,14 +15,6 @@ import (
 	"github.com/replsim/replsim/sim"
 )
 
-// Figures that an expectation may name: booleans and counts.
-var (
-	boolFigures  = []string{"converged", "linearizable"}
-	countFigures = []string{"full_resyncs", "partial_resyncs", "reconnects", "sync_full", "sync_partial_ok",
-		"sync_partial_err", "writes_acked", "writes_rejected", "lost_writes", "lost_waited_writes",
-		"replica_timeouts", "output_buffer_disconnects", "master_link_timeouts", "noreplicas_errors", "stale_reads"}
-)
-
 var mixOps = []string{"set", "get", "incr", "append", "del"}
 
 var clientName = regexp.MustCompile(`^c[0-9]+$`)
@@ -91,20 +83,28 @@ func validate(f *fileYAML, bugs []string) (*spec.Spec, error) {
 		return nil, err
 	}
 	for _, it := range f.Expect.Items {
-		e := spec.Expectation{Name: it.Key, Eq: it.Eq, Bool: it.Bool, Min: it.Min, Max: it.Max}
-		isBool := contains(boolFigures, it.Key)
-		isCount := contains(countFigures, it.Key)
-		switch {
-		case !isBool && !isCount:
-			return nil, errAt(it.KeyTk, fmt.Sprintf("unknown figure %q (known: %s)", it.Key, strings.Join(append(append([]string{}, boolFigures...), countFigures...), ", ")))
-		case isBool && it.Bool == nil:
-			return nil, errAt(it.KeyTk, fmt.Sprintf("%s is true or false", it.Key))
-		case isCount && it.Bool != nil:
-			return nil, errAt(it.KeyTk, fmt.Sprintf("%s is a count: a number or {min: N, max: N}", it.Key))
+		e, err := expectation(it)
+		if err != nil {
+			return nil, err
 		}
 		s.Expect = append(s.Expect, e)
 	}
 	return s.Spec, nil
+}
+
+// expectation checks one expect: entry against the figures table.
+func expectation(it expectItem) (spec.Expectation, error) {
+	e := spec.Expectation{Name: it.Key, Eq: it.Eq, Bool: it.Bool, Min: it.Min, Max: it.Max}
+	f, ok := FigureByName(it.Key)
+	switch {
+	case !ok || !f.Expectable:
+		return e, errAt(it.KeyTk, fmt.Sprintf("unknown figure %q (known: %s)", it.Key, strings.Join(expectableNames(), ", ")))
+	case f.Kind == KindBool && it.Bool == nil:
+		return e, errAt(it.KeyTk, fmt.Sprintf("%s is true or false", it.Key))
+	case f.Kind != KindBool && it.Bool != nil:
+		return e, errAt(it.KeyTk, fmt.Sprintf("%s is a %s: a number or {min: N, max: N}", it.Key, f.Kind))
+	}
+	return e, nil
 }
 
 // builder validates into a Spec.

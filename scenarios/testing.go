@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"testing"
 )
@@ -28,8 +29,8 @@ func Test(t testing.TB, path string, sets ...string) {
 		if err != nil {
 			t.Fatalf("%s seed %d: %v", path, seed, err)
 		}
-		if !o.Summary.OK {
-			t.Errorf("%s seed %d failed:\n%s", path, seed, o.Summary.Text())
+		if !o.OK {
+			t.Errorf("%s seed %d failed:\n%s", path, seed, o.Text())
 		}
 	}
 }
@@ -53,8 +54,12 @@ func TestDeterministic(t testing.TB, path string, seed uint64, sets ...string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		o.Summary.WallTime = ""
-		sums[i] = fmt.Sprintf("%+v", *o.Summary)
+		o.WallTime = 0
+		sum, err := json.Marshal(o.Summary())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sums[i] = string(sum)
 	}
 	if !bytes.Equal(traces[0].Bytes(), traces[1].Bytes()) {
 		t.Errorf("%s seed %d: two runs gave different traces (%s)", path, seed, firstDiff(traces[0].Bytes(), traces[1].Bytes()))

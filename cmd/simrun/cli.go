@@ -8,7 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/replsim/replsim/reports"
 	"github.com/replsim/replsim/scenarios"
+	"github.com/replsim/replsim/scenarios/spec"
 )
 
 // Exit codes.
@@ -96,13 +98,13 @@ input or usage.`,
 				dir = filepath.Join("simrun-out", fmt.Sprintf("%s-%d", s.Name, seed))
 			}
 			fmt.Fprintf(stdout, "seed %d\n", seed)
-			o, err := scenarios.Run(s, seed, scenarios.RunOptions{OutDir: dir})
+			rec, err := runAndWrite(s, seed, dir)
 			if err != nil {
 				return badInput(err)
 			}
-			fmt.Fprint(stdout, o.Summary.Text())
+			fmt.Fprint(stdout, rec.Text())
 			fmt.Fprintf(stdout, "  artifacts: %s\n", dir)
-			if !o.Summary.OK {
+			if !rec.OK {
 				return &exitError{code: exitFailed}
 			}
 			return nil
@@ -113,4 +115,21 @@ input or usage.`,
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "override a key of the file: --set config.repl-backlog-size=4mb (repeatable)")
 	cmd.Flags().StringArrayVar(&bugs, "bug", nil, "switch on a planted bug of the engine (repeatable)")
 	return cmd
+}
+
+// runAndWrite runs one world with its trace going to dir/trace.log, then
+// writes the rest of the run's artifacts there.
+func runAndWrite(s *spec.Spec, seed uint64, dir string) (*scenarios.Record, error) {
+	trace, err := reports.CreateTrace(dir)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := scenarios.Run(s, seed, scenarios.RunOptions{Trace: trace})
+	if cerr := trace.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("writing %s: %w", reports.TraceFile, cerr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return rec, reports.WriteRun(dir, rec)
 }

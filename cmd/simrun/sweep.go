@@ -252,7 +252,7 @@ func writeReport(stdout io.Writer, dir string, target float64, timeline int) err
 		}
 		if r.Found {
 			fmt.Fprintf(stdout, "recommended%s: repl-backlog-size %s: %d full resyncs in %d reconnects, upper 95%% bound %.2f%% < %.2f%%\n",
-				name, r.Value, r.Point.ReconnectsFull, r.Point.Reconnects, 100*r.Point.High, 100*target)
+				name, r.Value, r.Point.Fig("full_resyncs"), r.Point.Fig("reconnects"), 100*r.Point.High, 100*target)
 		} else {
 			fmt.Fprintf(stdout, "no backlog size tried%s keeps the upper 95%% bound under %.2f%%\n", name, 100*target)
 		}

@@ -42,12 +42,12 @@ const (
 // Run r is point r / Seeds under seed r % Seeds + 1; points are the cross
 // product of the knobs' values, the first knob varying slowest.
 type Plan struct {
-	Scenario string   `json:"scenario"` // the scenario's name
-	File     string   `json:"file"`     // the file given, or "default"
-	Source   string   `json:"source"`   // the scenario's YAML
+	Scenario string               `json:"scenario"` // the scenario's name
+	File     string               `json:"file"`     // the file given, or "default"
+	Source   string               `json:"source"`   // the scenario's YAML
 	Sets     []scenarios.Override `json:"sets,omitempty"`
-	Vary     []Vary   `json:"vary"`
-	Seeds    int      `json:"seeds"`
+	Vary     []Vary               `json:"vary"`
+	Seeds    int                  `json:"seeds"`
 	// SampleEveryNs is the period of the lag samples in each record's
 	// timeline.
 	SampleEveryNs int64 `json:"sample_every_ns"`

@@ -196,7 +196,7 @@ func Run(ctx context.Context, p *Plan, opts Options) (*Outcome, error) {
 			continue
 		}
 		out.Ran++
-		simTime += res.rec.SimTimeNs
+		simTime += res.rec.SimTimeNs()
 		if opts.Progress != nil {
 			opts.Progress(Progress{Done: out.Ran, Total: out.Total, Skipped: skipped, Elapsed: time.Since(start), Record: &res.rec})
 		}
@@ -235,7 +235,7 @@ func runOne(p *Plan, r int) result {
 	if err != nil {
 		return result{err: fmt.Errorf("run %d (%s seed %d): %w", r, s.Name, seed, err)}
 	}
-	return result{rec: NewRecord(s, r, point, p.Values(point), o, every, wall)}
+	return result{rec: NewRecord(r, point, p.Values(point), o, every, wall)}
 }
 
 func samePlan(a, b *Plan) bool { return reflect.DeepEqual(a, b) }

@@ -13,11 +13,10 @@ import (
 	"github.com/replsim/replsim/sim"
 )
 
-// Result is everything one run produced, before checking.
+// Result is the raw facts of one run, before checking: what happened, not
+// what it means (package scenarios computes every figure from these).
 type Result struct {
-	Scenario string
 	Seed     uint64
-	Protocol string
 	SimTime  time.Duration
 	Events   uint64
 	TraceSHA string
@@ -34,14 +33,6 @@ type Result struct {
 	// Samples are the replicas' lag, taken when RunOptions.SampleEvery is
 	// set; nil otherwise.
 	Samples []Sample
-
-	// Figures computed from notes and the history.
-	FullResyncs      int64
-	PartialResyncs   int64
-	Reconnects       int64
-	WritesAcked      int64
-	WritesRejected   int64
-	NoreplicasErrors int64
 
 	// FinalMaster is the master at the end and its dataset, for the
 	// checker's lost-write and convergence checks. FinalMasterUp: it was
@@ -113,7 +104,7 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{w: w, s: s, master: s.Master(), res: &Result{Scenario: s.Name, Seed: seed, Protocol: s.Protocol.String()}}
+	r := &runner{w: w, s: s, master: s.Master(), res: &Result{Seed: seed}}
 	r.sampleEvery = opts.SampleEvery
 	r.pairs = map[[2]string]int{}
 	r.stallPairs = map[[2]string]int{}
@@ -231,25 +222,6 @@ func (r *runner) finish(limit string) *Result {
 		res.Offsets = []checker.OffsetSample{}
 	}
 	res.Notes = w.Notes()
-	synced := map[string]bool{}
-	linked := map[string]bool{}
-	for _, n := range res.Notes {
-		switch n.Kind {
-		case model.NoteFullResync:
-			if synced[n.Peer] {
-				res.FullResyncs++
-			}
-			synced[n.Peer] = true
-		case model.NoteContinue:
-			res.PartialResyncs++
-			synced[n.Peer] = true
-		case model.NoteLinkUp:
-			if linked[n.Node] {
-				res.Reconnects++
-			}
-			linked[n.Node] = true
-		}
-	}
 	if r.work != nil {
 		res.History = r.work.history
 		// Operations still in flight when the run ended: their outcome is
@@ -257,20 +229,6 @@ func (r *runner) finish(limit string) *Result {
 		for i := range res.History {
 			if op := &res.History[i]; op.Outcome == "" {
 				op.Outcome, op.Return = checker.Unknown, int64(res.SimTime)
-			}
-		}
-	}
-	for _, op := range res.History {
-		if !op.IsWrite() {
-			continue
-		}
-		switch op.Outcome {
-		case checker.OK:
-			res.WritesAcked++
-		case checker.Fail:
-			res.WritesRejected++
-			if len(op.Reply) >= 10 && op.Reply[:10] == "NOREPLICAS" {
-				res.NoreplicasErrors++
 			}
 		}
 	}

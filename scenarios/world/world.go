@@ -48,6 +48,7 @@ type Note struct {
 	Kind   model.NoteKind
 	Peer   string
 	Offset int64
+	Reason string
 }
 
 // World is a running simulation.
