@@ -121,10 +121,9 @@ func CheckContinues(cs []Continue) Invariant {
 	return inv
 }
 
-// PrefixReport is what the runner found comparing, each time a replica
+// PrefixReport is what a PrefixLog found comparing, each time a replica
 // applied the stream up to an offset, the replica's keyspace with its
-// master's keyspace as of the same offset (the runner keeps, per node, a
-// hash of the keyspace at each recent offset).
+// master's keyspace as of the same offset.
 type PrefixReport struct {
 	// Compared pairs; Unpaired offsets for which the master's hash was no
 	// longer (or never) kept.

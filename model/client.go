@@ -37,6 +37,8 @@ type client struct {
 	capaPsync2        bool
 	prePsync          bool     // came with SYNC: no ACKs, no ACK timeout
 	psyncInitialOff   int64    // offset of the +FULLRESYNC
+	fullResyncReason  string   // why no partial resync: a Reason* constant
+	dropReason        string   // why the master closes it: a Reason* constant, or ""
 	bulk              [][]byte // snapshot bytes still to send, in order
 	lastPartialWrite  int64
 	obufSoftSince     int64 // when usage first crossed the soft limit; 0 none

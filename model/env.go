@@ -24,11 +24,71 @@ type Env interface {
 	// Log records one line of the node's log (Redis's own log words), which
 	// the runner adds to the trace. Used for rare events only.
 	Log(msg string)
-	// Note reports a replication event the checker draws on its timeline:
-	// kind is one of the Note* constants, peer the other node, offset the
-	// replication offset it concerns.
-	Note(kind NoteKind, peer string, offset int64)
+	// Note reports a replication event the checker draws on its timeline.
+	Note(n Note)
 }
+
+// Note is one replication event, as the node decided it.
+type Note struct {
+	Kind NoteKind
+	// Peer is the other node ("" for NotePromoted); Offset the replication
+	// offset the event concerns.
+	Peer   string
+	Offset int64
+	// Reason says why, for NoteFullResync and NoteReplicaDropped (see the
+	// Reason* constants); "" otherwise.
+	Reason string
+}
+
+// Reasons of a NoteFullResync: why the master could not serve the replica
+// a partial resynchronization. The master checks, in Redis's order, the
+// offset argument and its protocol, the replication ID, then the backlog:
+// the reason is the first check that failed.
+const (
+	// ReasonNoCachedMaster: the replica sent "PSYNC ? -1", having no
+	// cached master (its first sync, or it lost its replication state).
+	// Redis logs "Full resync requested by replica %s".
+	ReasonNoCachedMaster = "no-cached-master"
+	// ReasonReplid: the replica asked for a history the master does not
+	// share. Redis logs "Partial resynchronization not accepted:
+	// Replication ID mismatch (Replica asked for '%s', my replication IDs
+	// are '%s' and '%s')", or, for the master's previous ID, "Partial
+	// resynchronization not accepted: Requested offset for second ID was
+	// %d, but I can reply up to %d". A master that freed its backlog
+	// after repl-backlog-ttl took a new replication ID at that moment, so
+	// its old replicas end here too.
+	ReasonReplid = "replid"
+	// ReasonBacklog: the master has a backlog, but the requested offset is
+	// outside its window. Redis logs "Unable to partial resync with
+	// replica %s for lack of backlog (Replica request was: %d)."
+	ReasonBacklog = "backlog"
+	// ReasonNoBacklog: the history is the master's, but it has no backlog
+	// at all (for instance a replica restarted from its RDB file and
+	// promoted before it linked to a master again). Redis logs the same
+	// line as for ReasonBacklog. A master that freed its backlog after
+	// repl-backlog-ttl has none either, but answers ReasonReplid first.
+	ReasonNoBacklog = "no-backlog"
+	// ReasonProtocol: no partial resync is possible in this protocol: the
+	// replica sent SYNC (before Redis 2.8), the master speaks protocol
+	// sync, or the PSYNC offset is not a number (Redis 7.0 refuses such a
+	// PSYNC with an error, "Replica %s asks for synchronization but with a
+	// wrong offset"; the engine full-syncs it, as Redis did before).
+	ReasonProtocol = "protocol"
+)
+
+// Reasons of a NoteReplicaDropped: why the master closed the replica's
+// connection; "" when the connection was otherwise lost (closed by the
+// peer or the network, or all replicas disconnected on a role change).
+const (
+	// ReasonTimeout: no REPLCONF ACK within repl-timeout, or a diskless
+	// transfer that made no progress. Redis logs "Disconnecting timedout
+	// replica (streaming sync): %s" or "(full sync)".
+	ReasonTimeout = "timeout"
+	// ReasonOutputBuffer: the replica's output buffer passed
+	// client-output-buffer-limit replica. Redis logs "Client %s scheduled
+	// to be closed ASAP for overcoming of output buffer limits."
+	ReasonOutputBuffer = "output-buffer-limit"
+)
 
 // Timer is a pending call made by Env.After.
 type Timer interface {
@@ -60,7 +120,7 @@ const (
 	NoteContinue                       // a master answered +CONTINUE
 	NotePromoted                       // REPLICAOF NO ONE turned a replica into a master
 	NoteSyncDone                       // a replica finished loading a full-sync snapshot
-	NoteReplicaDropped                 // a master dropped a replica (timeout, buffer limit)
+	NoteReplicaDropped                 // a master dropped a replica, or lost its connection
 )
 
 func (k NoteKind) String() string {
@@ -129,6 +189,3 @@ type Continued struct {
 	BacklogFirst     int64
 	BacklogEnd       int64
 }
-
-// ReasonOutputBuffer: TEMPORARY until the note reasons land.
-const ReasonOutputBuffer = "output-buffer-limit"

@@ -182,8 +182,12 @@ func (e *nodeEnv) Log(msg string) {
 		e.w.t.Log(line)
 	}
 }
-func (e *nodeEnv) Note(kind NoteKind, peer string, off int64) {
-	e.w.notes = append(e.w.notes, fmt.Sprintf("%s %s %s %d", e.host, kind, peer, off))
+func (e *nodeEnv) Note(n Note) {
+	line := fmt.Sprintf("%s %s %s %d", e.host, n.Kind, n.Peer, n.Offset)
+	if n.Reason != "" {
+		line += " " + n.Reason
+	}
+	e.w.notes = append(e.w.notes, line)
 }
 
 type fakeTimer struct{ dead *bool }

@@ -23,15 +23,18 @@ func syncCommand(n *Node, c *client, argv [][]byte) {
 	psync := len(argv) >= 3 && strings.EqualFold(string(argv[0]), "psync")
 	if psync {
 		id := string(argv[1])
-		if n.tryPartialResync(c, id, argv[2]) {
+		ok, reason := n.tryPartialResync(c, id, argv[2])
+		if ok {
 			n.stats.SyncPartialOK++
 			return
 		}
 		if id != "?" {
 			n.stats.SyncPartialErr++
 		}
+		c.fullResyncReason = reason
 	} else {
 		c.prePsync = true
+		c.fullResyncReason = ReasonProtocol
 	}
 	n.stats.SyncFull++
 	c.replica = true
@@ -68,25 +71,26 @@ func syncCommand(n *Node, c *client, argv [][]byte) {
 	}
 }
 
-// tryPartialResync is masterTryPartialResynchronization.
-func (n *Node) tryPartialResync(c *client, id string, offArg []byte) bool {
+// tryPartialResync is masterTryPartialResynchronization. When it cannot
+// serve the replica a partial resync, it returns why (a Reason* constant).
+func (n *Node) tryPartialResync(c *client, id string, offArg []byte) (ok bool, reason string) {
 	p, err := strconv.ParseInt(string(offArg), 10, 64)
 	if err != nil {
-		return false
+		return false, ReasonProtocol
 	}
 	switch n.cfg.Protocol {
 	case SYNC:
-		return false
+		return false, ReasonProtocol
 	case PSYNC:
 		// Redis 2.8–3.2: the run id and a circular backlog holding exactly
 		// repl-backlog-size bytes.
 		if !strings.EqualFold(id, n.replid) {
-			return false
+			return false, idMismatch(id)
 		}
 		if !n.buf.HasBacklog() || p > n.buf.Offset()+1 || n.buf.Offset()-p+1 > n.cfg.ReplBacklogSizeBytes ||
 			p < n.buf.FirstByteOffset() {
 			n.env.Log(fmt.Sprintf("Unable to partial resync with replica %s for lack of backlog (Replica request was: %d).", c.conn.Peer(), p))
-			return false
+			return false, n.lackOfBacklog()
 		}
 	default:
 		if !strings.EqualFold(id, n.replid) {
@@ -94,11 +98,11 @@ func (n *Node) tryPartialResync(c *client, id string, offArg []byte) bool {
 				if id != "?" {
 					n.env.Log(fmt.Sprintf("Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '%s', my replication IDs are '%s' and '%s')", id, n.replid, n.replid2))
 				}
-				return false
+				return false, idMismatch(id)
 			}
 			if p > n.secondReplidOffset {
 				n.env.Log(fmt.Sprintf("Partial resynchronization not accepted: Requested offset for second ID was %d, but I can reply up to %d", p, n.secondReplidOffset))
-				return false
+				return false, ReasonReplid
 			}
 		}
 		if !n.psyncInRange(p) {
@@ -106,7 +110,7 @@ func (n *Node) tryPartialResync(c *client, id string, offArg []byte) bool {
 			if p > n.buf.Offset()+1 {
 				n.env.Log(fmt.Sprintf("Warning: replica %s tried to PSYNC with an offset that is greater than the master replication offset.", c.conn.Peer()))
 			}
-			return false
+			return false, n.lackOfBacklog()
 		}
 	}
 	c.replica = true
@@ -130,10 +134,28 @@ func (n *Node) tryPartialResync(c *client, id string, offArg []byte) bool {
 	c.reader = n.buf.AddReplicaAt(from)
 	sent := n.buf.Offset() - p + 1
 	n.env.Log(fmt.Sprintf("Partial resynchronization request from %s accepted. Sending %d bytes of backlog starting from offset %d.", c.conn.Peer(), sent, p))
-	n.env.Note(NoteContinue, c.conn.Peer(), p)
+	n.env.Note(Note{Kind: NoteContinue, Peer: c.conn.Peer(), Offset: p})
 	n.observeContinue(c.conn.Peer(), id, p)
 	n.refreshGoodSlavesCount()
-	return true
+	return true, ""
+}
+
+// idMismatch is the reason a PSYNC for a history other than the master's
+// fails: "?" asks for none.
+func idMismatch(id string) string {
+	if id == "?" {
+		return ReasonNoCachedMaster
+	}
+	return ReasonReplid
+}
+
+// lackOfBacklog is the reason a PSYNC for the master's history fails on
+// the backlog: a window that misses the offset, or no backlog at all.
+func (n *Node) lackOfBacklog() string {
+	if n.buf.HasBacklog() {
+		return ReasonBacklog
+	}
+	return ReasonNoBacklog
 }
 
 // psyncInRange is the range test of spec §3.5: a backlog exists and
@@ -183,6 +205,8 @@ func (n *Node) startBgsaveForReplication() {
 
 // setupFullResync is replicationSetupSlaveForFullResync: +FULLRESYNC with the
 // offset of the fork, and from now on the replica references every byte fed.
+// It may run long after syncCommand (when the next BGSAVE starts), so the
+// reason for the full resync waits on the client.
 func (n *Node) setupFullResync(c *client, offset int64) {
 	c.psyncInitialOff = offset
 	c.slaveState = slaveWaitBgsaveEnd
@@ -195,7 +219,7 @@ func (n *Node) setupFullResync(c *client, offset int64) {
 	if !c.prePsync {
 		c.conn.Write([]byte(fmt.Sprintf("+FULLRESYNC %s %d\r\n", n.replid, offset)))
 	}
-	n.env.Note(NoteFullResync, c.conn.Peer(), offset)
+	n.env.Note(Note{Kind: NoteFullResync, Peer: c.conn.Peer(), Offset: offset, Reason: c.fullResyncReason})
 }
 
 // replicaPutOnline is called when the snapshot has been sent.
@@ -249,7 +273,7 @@ func (n *Node) writeToReplica(c *client) {
 }
 
 // removeSlave forgets a replica client that is being freed.
-func (n *Node) removeSlave(c *client, reason string) {
+func (n *Node) removeSlave(c *client) {
 	for i, s := range n.slaves {
 		if s == c {
 			n.slaves = append(n.slaves[:i], n.slaves[i+1:]...)
@@ -273,17 +297,19 @@ func (n *Node) removeSlave(c *client, reason string) {
 	}
 	n.refreshGoodSlavesCount()
 	n.env.Log(fmt.Sprintf("Connection with replica %s:%d lost.", c.conn.Peer(), c.listeningPort))
-	n.env.Note(NoteReplicaDropped, c.conn.Peer(), c.ackOff)
+	n.env.Note(Note{Kind: NoteReplicaDropped, Peer: c.conn.Peer(), Offset: c.ackOff, Reason: c.dropReason})
 }
 
-// dropSlave frees a replica for a reason counted in the stats.
+// dropSlave frees a replica for a reason (ReasonTimeout,
+// ReasonOutputBuffer) counted in the stats.
 func (n *Node) dropSlave(c *client, reason string) {
 	switch reason {
-	case "timeout":
+	case ReasonTimeout:
 		n.stats.ReplicaDisconnectsTimeout++
-	case "output-buffer-limit":
+	case ReasonOutputBuffer:
 		n.stats.ReplicaDisconnectsOutputBuffer++
 	}
+	c.dropReason = reason
 	n.freeClient(c, reason)
 }
 
@@ -314,6 +340,7 @@ func (n *Node) checkOutputBufferLimits(async bool) {
 		if reached {
 			n.env.Log(fmt.Sprintf("Client id=%d addr=%s flags=S scheduled to be closed ASAP for overcoming of output buffer limits.", s.id, s.conn.Peer()))
 			n.stats.ReplicaDisconnectsOutputBuffer++
+			s.dropReason = ReasonOutputBuffer
 			s.closing = true
 			s.closeAfterReply = true
 			s.out, s.bulk = nil, nil

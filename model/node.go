@@ -369,7 +369,7 @@ func (n *Node) freeClient(c *client, reason string) {
 	n.dropClientConn(c)
 	n.unblockWait(c)
 	if c.isReplica() {
-		n.removeSlave(c, reason)
+		n.removeSlave(c)
 	}
 }
 

@@ -109,7 +109,7 @@ func (n *Node) unsetMaster() {
 	n.replState = replNone
 	n.slaveseldb = -1
 	n.noSlavesSince = n.unixtime()
-	n.env.Note(NotePromoted, "", n.buf.Offset())
+	n.env.Note(Note{Kind: NotePromoted, Offset: n.buf.Offset()})
 }
 
 // dropClientConn removes a client and closes its connection, without the
@@ -317,7 +317,7 @@ func (n *Node) resurrectCachedMaster(newid string) {
 	}
 	n.master = m
 	n.replState = replConnected
-	n.env.Note(NoteLinkUp, n.masterHost, m.reploff)
+	n.env.Note(Note{Kind: NoteLinkUp, Peer: n.masterHost, Offset: m.reploff})
 	n.observe(observeForce)
 	n.env.Log("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
 	if rest := l.rr.Buffered(); len(rest) > 0 {
@@ -459,8 +459,8 @@ func (n *Node) finishSync() {
 	n.masterReplid = ls.replid
 	n.replState = replConnected
 	n.env.Log("MASTER <-> REPLICA sync: Finished with success")
-	n.env.Note(NoteSyncDone, n.masterHost, off)
-	n.env.Note(NoteLinkUp, n.masterHost, off)
+	n.env.Note(Note{Kind: NoteSyncDone, Peer: n.masterHost, Offset: off})
+	n.env.Note(Note{Kind: NoteLinkUp, Peer: n.masterHost, Offset: off})
 	n.observe(observeLoaded)
 	if ls.eof {
 		n.sendAck()
@@ -535,7 +535,7 @@ func (n *Node) handleMasterDisconnection(reason string) {
 	n.downSince = n.unixtime()
 	n.replState = replConnect
 	n.env.Log(fmt.Sprintf("Connection with master lost (%s).", reason))
-	n.env.Note(NoteLinkDown, n.masterHost, m.reploff)
+	n.env.Note(Note{Kind: NoteLinkDown, Peer: n.masterHost, Offset: m.reploff})
 	if !n.isMaster() {
 		n.env.Log("Caching the disconnected master state.")
 		n.connectWithMaster()

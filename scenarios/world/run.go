@@ -217,7 +217,7 @@ func (r *runner) finish(limit string) *Result {
 	if m := w.Node(r.master); m != nil {
 		res.FinalMasterUp = m.Host.Up() && m.Engine.Up() && m.Engine.IsMaster()
 	}
-	res.Offsets, res.Continues, res.Prefix, res.FaultLog = w.obs.samples, w.obs.continues, w.obs.prefix, w.obs.faults
+	res.Offsets, res.Continues, res.Prefix, res.FaultLog = w.obs.samples, w.obs.continues, w.obs.prefix.Report(), w.obs.faults
 	if res.Offsets == nil {
 		res.Offsets = []checker.OffsetSample{}
 	}

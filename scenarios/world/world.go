@@ -48,6 +48,8 @@ type Note struct {
 	Kind   model.NoteKind
 	Peer   string
 	Offset int64
+	// Reason says why, for a full resync or a dropped replica (the
+	// model.Reason* constants); "" otherwise.
 	Reason string
 }
 
@@ -194,10 +196,14 @@ func (e *env) Log(msg string) {
 	e.n.w.Trace.Printf(e.n.w.Now(), "log %s %s", e.n.spec.Name, msg)
 }
 
-func (e *env) Note(kind model.NoteKind, peer string, off int64) {
+func (e *env) Note(n model.Note) {
 	w := e.n.w
-	w.notes = append(w.notes, Note{At: w.Now(), Node: e.n.spec.Name, Kind: kind, Peer: peer, Offset: off})
-	w.Trace.Printf(w.Now(), "note %s %s %s %d", e.n.spec.Name, kind, peer, off)
+	w.notes = append(w.notes, Note{At: w.Now(), Node: e.n.spec.Name, Kind: n.Kind, Peer: n.Peer, Offset: n.Offset, Reason: n.Reason})
+	if n.Reason == "" {
+		w.Trace.Printf(w.Now(), "note %s %s %s %d", e.n.spec.Name, n.Kind, n.Peer, n.Offset)
+		return
+	}
+	w.Trace.Printf(w.Now(), "note %s %s %s %d %s", e.n.spec.Name, n.Kind, n.Peer, n.Offset, n.Reason)
 }
 
 // conn adapts a sim connection to the engine: it is the engine's Conn and
