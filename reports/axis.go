@@ -54,11 +54,27 @@ func newXAxis(p *sweep.Plan) xAxis {
 	}
 	v := p.Vary[a.knob]
 	a.label = v.Key
-	geometric := strings.Contains(v.Text, "..")
-	parse := []func(string) (float64, bool){
+	for kind, parse := range valueParsers(v.Key) {
+		if xs, ok := parseAll(v.Values, parse); ok {
+			a.numeric(v, xs, kind == 0)
+			return a
+		}
+	}
+	for i, s := range v.Values {
+		a.xs[s] = float64(i + 1)
+		a.ticks = append(a.ticks, plot.Tick{Value: float64(i + 1), Label: s})
+	}
+	a.thin()
+	return a
+}
+
+// valueParsers read a knob's values as sizes, plain numbers or durations,
+// in that order of preference.
+func valueParsers(key string) []func(string) (float64, bool) {
+	return []func(string) (float64, bool){
 		func(s string) (float64, bool) {
 			n, err := sweep.ParseSize(s)
-			return float64(n), err == nil && n > 0 && (isBacklogKey(v.Key) || strings.ContainsAny(s, "kKmMgGbB"))
+			return float64(n), err == nil && n > 0 && (isBacklogKey(key) || strings.ContainsAny(s, "kKmMgGbB"))
 		},
 		func(s string) (float64, bool) {
 			f, err := strconv.ParseFloat(s, 64)
@@ -69,45 +85,40 @@ func newXAxis(p *sweep.Plan) xAxis {
 			return d.Seconds(), err == nil
 		},
 	}
-	for kind, f := range parse {
-		xs := map[string]float64{}
-		ok := true
-		for _, s := range v.Values {
-			x, good := f(s)
-			if !good {
-				ok = false
-				break
-			}
-			xs[s] = x
-		}
+}
+
+// parseAll parses every value, or reports false.
+func parseAll(values []string, parse func(string) (float64, bool)) (map[string]float64, bool) {
+	xs := map[string]float64{}
+	for _, s := range values {
+		x, ok := parse(s)
 		if !ok {
-			continue
+			return nil, false
 		}
-		a.xs = xs
-		a.size = kind == 0
-		a.log = a.size || geometric
-		for _, x := range xs {
-			a.log = a.log && x > 0
-		}
-		for _, s := range v.Values {
-			label := s
-			if a.size {
-				label = sizeLabel(int64(xs[s]))
-			}
-			a.ticks = append(a.ticks, plot.Tick{Value: xs[s], Label: label})
-		}
-		if a.size {
-			a.label += " (log scale)"
-		}
-		a.thin()
-		return a
+		xs[s] = x
 	}
-	for i, s := range v.Values {
-		a.xs[s] = float64(i + 1)
-		a.ticks = append(a.ticks, plot.Tick{Value: float64(i + 1), Label: s})
+	return xs, true
+}
+
+// numeric sets a numeric axis: on a log scale for sizes and geometric
+// ranges of positive values.
+func (a *xAxis) numeric(v sweep.Vary, xs map[string]float64, size bool) {
+	a.xs, a.size = xs, size
+	a.log = size || strings.Contains(v.Text, "..")
+	for _, x := range xs {
+		a.log = a.log && x > 0
+	}
+	for _, s := range v.Values {
+		label := s
+		if size {
+			label = sizeLabel(int64(xs[s]))
+		}
+		a.ticks = append(a.ticks, plot.Tick{Value: xs[s], Label: label})
+	}
+	if size {
+		a.label += " (log scale)"
 	}
 	a.thin()
-	return a
 }
 
 // thin keeps every label readable: past 16 values, only every other one

@@ -158,8 +158,28 @@ func LagPlot(p *sweep.Plan, rec *sweep.Record, faultPhaseNs int64) (*plot.Plot, 
 		plt.Legend.Add(name, line)
 	}
 	plt.Y.Max = top * 1.05
-	// Each resync is marked on its replica's line, at the lag it had
-	// just before.
+	if err := addResyncMarks(plt, tl); err != nil {
+		return nil, err
+	}
+	if faultPhaseNs > 0 {
+		x := float64(faultPhaseNs) / 1e9
+		hl, err := plotter.NewLine(plotter.XYs{{X: x, Y: 0}, {X: x, Y: top * 1.05}})
+		if err != nil {
+			return nil, err
+		}
+		hl.Color = color.Gray{Y: 120}
+		hl.Dashes = []vg.Length{vg.Points(2), vg.Points(2)}
+		plt.Add(hl)
+		plt.Legend.Add("heal phase starts", hl)
+	}
+	plt.Legend.Top = true
+	return plt, nil
+}
+
+// addResyncMarks marks each resync on its replica's line, at the lag it
+// had just before: full resyncs red, partial resyncs green. First syncs
+// are not resyncs and are not marked.
+func addResyncMarks(plt *plot.Plot, tl *sweep.Timeline) error {
 	index := map[string]int{}
 	for i, name := range tl.Replicas {
 		index[name] = i
@@ -192,25 +212,13 @@ func LagPlot(p *sweep.Plan, rec *sweep.Record, faultPhaseNs int64) (*plot.Plot, 
 		}
 		sc, err := plotter.NewScatter(m.xys)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		sc.Color, sc.Shape, sc.Radius = m.c, m.shape, vg.Points(3.5)
 		plt.Add(sc)
 		plt.Legend.Add(m.name, sc)
 	}
-	if faultPhaseNs > 0 {
-		x := float64(faultPhaseNs) / 1e9
-		hl, err := plotter.NewLine(plotter.XYs{{X: x, Y: 0}, {X: x, Y: top * 1.05}})
-		if err != nil {
-			return nil, err
-		}
-		hl.Color = color.Gray{Y: 120}
-		hl.Dashes = []vg.Length{vg.Points(2), vg.Points(2)}
-		plt.Add(hl)
-		plt.Legend.Add("heal phase starts", hl)
-	}
-	plt.Legend.Top = true
-	return plt, nil
+	return nil
 }
 
 // render draws a plot in a format ("png" or "svg"), with its legend, if

@@ -92,19 +92,7 @@ func Write(dir string, meta *sweep.Meta, recs []sweep.Record, opts Options) (*Re
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Points: Aggregate(p, recs), TimelineRun: -1, Missing: p.Runs() - len(recs)}
-	if meta.Shard != "" {
-		rep.Missing = 0
-		sh, err := sweep.ParseShard(meta.Shard)
-		if err == nil {
-			for r := 0; r < p.Runs(); r++ {
-				if sh.Has(r) {
-					rep.Missing++
-				}
-			}
-			rep.Missing -= len(recs)
-		}
-	}
+	rep := &Report{Points: Aggregate(p, recs), TimelineRun: -1, Missing: missing(meta, len(recs))}
 	write := func(name string, f func(*bytes.Buffer) error) error {
 		var b bytes.Buffer
 		if err := f(&b); err != nil {
@@ -122,36 +110,8 @@ func Write(dir string, meta *sweep.Meta, recs []sweep.Record, opts Options) (*Re
 	rep.Recommended = recommend(p, rep.Points, opts.Target)
 
 	page := &page{Plan: p, Meta: meta, Dir: dir, Report: rep, Target: opts.Target, Base: base}
-	freq, err := FreqPlot(p, rep.Points, opts.Target)
-	if err != nil {
+	if err := drawPlots(dir, page, recs, opts); err != nil {
 		return nil, err
-	}
-	if page.FreqSVG, err = savePlot(dir, FreqPlotName, freq); err != nil {
-		return nil, err
-	}
-	byts, err := BytesPlot(p, rep.Points)
-	if err != nil {
-		return nil, err
-	}
-	if page.BytesSVG, err = savePlot(dir, BytesPlotName, byts); err != nil {
-		return nil, err
-	}
-	rep.Files = append(rep.Files, FreqPlotName+".png", FreqPlotName+".svg", BytesPlotName+".png", BytesPlotName+".svg")
-	rec := chooseTimeline(recs, opts.TimelineRun)
-	if rec == nil && opts.TimelineRun >= 0 {
-		return nil, fmt.Errorf("run %d has no record with a timeline in %s", opts.TimelineRun, dir)
-	}
-	if rec != nil {
-		rep.TimelineRun = rec.Run
-		lag, err := LagPlot(p, rec, int64(base.Duration))
-		if err != nil {
-			return nil, err
-		}
-		if page.LagSVG, err = savePlot(dir, LagPlotName, lag); err != nil {
-			return nil, err
-		}
-		page.Timeline = rec
-		rep.Files = append(rep.Files, LagPlotName+".png", LagPlotName+".svg")
 	}
 	var html bytes.Buffer
 	if err := page.render(&html); err != nil {
@@ -162,6 +122,65 @@ func Write(dir string, meta *sweep.Meta, recs []sweep.Record, opts Options) (*Re
 	}
 	rep.Files = append(rep.Files, HTMLFile)
 	return rep, nil
+}
+
+// missing counts the runs of the plan (or of the directory's shard)
+// without a record.
+func missing(meta *sweep.Meta, recorded int) int {
+	p := &meta.Plan
+	if meta.Shard == "" {
+		return p.Runs() - recorded
+	}
+	sh, err := sweep.ParseShard(meta.Shard)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for r := range p.Runs() {
+		if sh.Has(r) {
+			n++
+		}
+	}
+	return n - recorded
+}
+
+// drawPlots draws the frequency, bytes and lag plots into dir and the
+// page.
+func drawPlots(dir string, page *page, recs []sweep.Record, opts Options) error {
+	p, rep := page.Plan, page.Report
+	freq, err := FreqPlot(p, rep.Points, opts.Target)
+	if err != nil {
+		return err
+	}
+	if page.FreqSVG, err = savePlot(dir, FreqPlotName, freq); err != nil {
+		return err
+	}
+	byts, err := BytesPlot(p, rep.Points)
+	if err != nil {
+		return err
+	}
+	if page.BytesSVG, err = savePlot(dir, BytesPlotName, byts); err != nil {
+		return err
+	}
+	rep.Files = append(rep.Files, FreqPlotName+".png", FreqPlotName+".svg", BytesPlotName+".png", BytesPlotName+".svg")
+	rec := chooseTimeline(recs, opts.TimelineRun)
+	if rec == nil && opts.TimelineRun >= 0 {
+		return fmt.Errorf("run %d has no record with a timeline in %s", opts.TimelineRun, dir)
+	}
+	if rec == nil {
+		return nil
+	}
+	rep.TimelineRun = rec.Run
+	lag, err := LagPlot(p, rec, int64(page.Base.Duration))
+	if err != nil {
+		return err
+	}
+	if page.LagSVG, err = savePlot(dir, LagPlotName, lag); err != nil {
+		return err
+	}
+	page.Timeline = rec
+	rep.Files = append(rep.Files, LagPlotName+".png", LagPlotName+".svg")
+	return nil
 }
 
 // recommend finds, per series, the smallest backlog whose upper bound is

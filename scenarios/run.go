@@ -82,7 +82,7 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Record, error) {
 	}
 	r := &Record{Spec: s, Seed: seed, Facts: res}
 	final := map[string]string{}
-	for _, e := range res.Datasets[res.FinalMaster] {
+	for _, e := range res.FinalDataset {
 		if e.DB == s.Workload.DB {
 			final[e.Key] = string(e.Value)
 		}

@@ -17,10 +17,8 @@ func (r *runner) scheduleFaults() error {
 	if err != nil {
 		return err
 	}
-	r.res.Faults = evs
 	pick := r.w.Seeds.Stream("faults/pick")
 	for _, ev := range evs {
-		ev := ev
 		r.w.Sched.At(ev.At, func() { r.apply(ev, pick) })
 	}
 	return nil
@@ -54,92 +52,108 @@ func (r *runner) resolve(sel faults.Selector, pick *rand.Rand) []string {
 	return []string{string(sel)}
 }
 
+// apply applies one fault event, its selectors resolved now.
 func (r *runner) apply(ev faults.Event, pick *rand.Rand) {
 	if r.healing {
 		return
 	}
-	w := r.w
 	a := ev.Action
-	w.Trace.Printf(w.Now(), "fault %s", ev)
+	r.w.Trace.Printf(r.w.Now(), "fault %s", ev)
 	switch a.Verb {
 	case faults.Disconnect, faults.Stall:
-		xs, ys := r.resolve(a.Between[0], pick), r.resolve(a.Between[1], pick)
-		var pairs [][2]string
-		for _, x := range xs {
-			for _, y := range ys {
-				if x != y {
-					pairs = append(pairs, [2]string{x, y})
-				}
-			}
-		}
-		arrow := "<->"
-		if a.OneWay {
-			arrow = "->"
-		}
-		r.logFault(string(a.Verb), string(a.Verb)+" "+strings.Join(xs, ",")+arrow+strings.Join(ys, ","), ev.For)
-		r.linkFault(a.Verb == faults.Stall, a.OneWay, pairs, ev.For)
+		r.applyLinkFault(ev, pick)
 	case faults.Partition:
-		var groups [][]string
-		for _, g := range a.Groups {
-			var names []string
-			for _, sel := range g {
-				names = append(names, r.resolve(sel, pick)...)
-			}
-			groups = append(groups, names)
-		}
-		var pairs [][2]string
-		for i := range groups {
-			for j := i + 1; j < len(groups); j++ {
-				for _, x := range groups[i] {
-					for _, y := range groups[j] {
-						if x != y {
-							pairs = append(pairs, [2]string{x, y})
-						}
-					}
-				}
-			}
-		}
-		var sides []string
-		for _, g := range groups {
-			sides = append(sides, strings.Join(g, ","))
-		}
-		r.logFault(string(a.Verb), "partition "+strings.Join(sides, " | "), ev.For)
-		r.linkFault(false, false, pairs, ev.For)
+		r.applyPartition(ev, pick)
 	case faults.Crash, faults.Restart:
 		for _, name := range r.resolve(a.Node, pick) {
-			h := w.Node(name).Host
-			if !h.Up() {
-				continue
-			}
-			if a.Verb == faults.Restart {
-				w.Node(name).Engine.Shutdown()
-			}
-			r.logFault(string(a.Verb), string(a.Verb)+" "+name, a.RestartAfter)
-			h.Crash()
-			if a.RestartAfter > 0 {
-				w.Sched.After(a.RestartAfter, func() {
-					if !r.healing && !h.Up() {
-						w.Trace.Printf(w.Now(), "fault restart %s", name)
-						r.logFault("restart", name+" starts again", 0)
-						h.Restart()
-					}
-				})
-			}
+			r.crash(name, a.Verb == faults.Restart, a.RestartAfter)
 		}
 	case faults.Pause:
 		for _, name := range r.resolve(a.Node, pick) {
-			if h := w.Node(name).Host; h.Up() && !h.Paused() {
+			if h := r.w.Node(name).Host; h.Up() && !h.Paused() {
 				r.logFault(string(a.Verb), "pause "+name, ev.For)
 				h.Pause(ev.For)
 			}
 		}
 	case faults.Failover:
-		targets := r.resolve(a.Node, pick)
-		if len(targets) == 0 {
-			return
+		if targets := r.resolve(a.Node, pick); len(targets) > 0 {
+			r.failover(targets[0])
 		}
-		r.failover(targets[0])
 	}
+}
+
+// applyLinkFault disconnects or stalls the links between two sides.
+func (r *runner) applyLinkFault(ev faults.Event, pick *rand.Rand) {
+	a := ev.Action
+	xs, ys := r.resolve(a.Between[0], pick), r.resolve(a.Between[1], pick)
+	arrow := "<->"
+	if a.OneWay {
+		arrow = "->"
+	}
+	r.logFault(string(a.Verb), string(a.Verb)+" "+strings.Join(xs, ",")+arrow+strings.Join(ys, ","), ev.For)
+	r.linkFault(a.Verb == faults.Stall, a.OneWay, crossPairs(xs, ys), ev.For)
+}
+
+// applyPartition cuts every link between hosts of different groups.
+func (r *runner) applyPartition(ev faults.Event, pick *rand.Rand) {
+	var groups [][]string
+	var sides []string
+	for _, g := range ev.Action.Groups {
+		var names []string
+		for _, sel := range g {
+			names = append(names, r.resolve(sel, pick)...)
+		}
+		groups = append(groups, names)
+		sides = append(sides, strings.Join(names, ","))
+	}
+	var pairs [][2]string
+	for i := range groups {
+		for j := i + 1; j < len(groups); j++ {
+			pairs = append(pairs, crossPairs(groups[i], groups[j])...)
+		}
+	}
+	r.logFault(string(ev.Action.Verb), "partition "+strings.Join(sides, " | "), ev.For)
+	r.linkFault(false, false, pairs, ev.For)
+}
+
+// crossPairs is every pair of a host of xs and another host of ys.
+func crossPairs(xs, ys []string) [][2]string {
+	var pairs [][2]string
+	for _, x := range xs {
+		for _, y := range ys {
+			if x != y {
+				pairs = append(pairs, [2]string{x, y})
+			}
+		}
+	}
+	return pairs
+}
+
+// crash crashes a node's host (after a clean shutdown for a restart) and
+// starts it again after restartAfter, if given.
+func (r *runner) crash(name string, shutdown bool, restartAfter time.Duration) {
+	w := r.w
+	h := w.Node(name).Host
+	if !h.Up() {
+		return
+	}
+	verb := faults.Crash
+	if shutdown {
+		verb = faults.Restart
+		w.Node(name).Engine.Shutdown()
+	}
+	r.logFault(string(verb), string(verb)+" "+name, restartAfter)
+	h.Crash()
+	if restartAfter <= 0 {
+		return
+	}
+	w.Sched.After(restartAfter, func() {
+		if !r.healing && !h.Up() {
+			w.Trace.Printf(w.Now(), "fault restart %s", name)
+			r.logFault("restart", name+" starts again", 0)
+			h.Restart()
+		}
+	})
 }
 
 // linkFault cuts or stalls the given host pairs for d, counting overlapping

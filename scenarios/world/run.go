@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/replsim/replsim/checker"
-	"github.com/replsim/replsim/faults"
 	"github.com/replsim/replsim/model"
 	"github.com/replsim/replsim/scenarios/spec"
 	"github.com/replsim/replsim/sim"
@@ -28,19 +27,18 @@ type Result struct {
 	Nodes   map[string]model.Stats
 	Notes   []Note
 	History []checker.Op
-	Faults  []faults.Event
 
 	// Samples are the replicas' lag, taken when RunOptions.SampleEvery is
 	// set; nil otherwise.
 	Samples []Sample
 
-	// FinalMaster is the master at the end and its dataset, for the
-	// checker's lost-write and convergence checks. FinalMasterUp: it was
-	// up and a master at the end, so its dataset is what a client would
-	// read there.
+	// FinalMaster is the master at the end and FinalDataset its data, for
+	// the checker's lost-write checks and final reads. FinalMasterUp: it
+	// was up and a master at the end, so its dataset is what a client
+	// would read there.
 	FinalMaster   string
 	FinalMasterUp bool
-	Datasets      map[string][]model.Entry
+	FinalDataset  []model.Entry
 
 	// Records for the checker's replication invariants and timeline
 	// (observe.go).
@@ -208,13 +206,12 @@ func (r *runner) finish(limit string) *Result {
 		res.Converged, res.ConvergeReason = false, "run ended by a limit: "+limit
 	}
 	res.Nodes = map[string]model.Stats{}
-	res.Datasets = map[string][]model.Entry{}
 	for _, n := range w.Nodes() {
 		res.Nodes[n.Name()] = n.Engine.Stats()
-		res.Datasets[n.Name()] = n.Engine.Dataset()
 	}
 	res.FinalMaster = r.master
 	if m := w.Node(r.master); m != nil {
+		res.FinalDataset = m.Engine.Dataset()
 		res.FinalMasterUp = m.Host.Up() && m.Engine.Up() && m.Engine.IsMaster()
 	}
 	res.Offsets, res.Continues, res.Prefix, res.FaultLog = w.obs.samples, w.obs.continues, w.obs.prefix.Report(), w.obs.faults
