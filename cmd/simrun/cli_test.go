@@ -15,10 +15,19 @@ func runCLI(args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
+// readFile returns the content of a file the test needs, or stops the test.
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func TestRunExitCodes(t *testing.T) {
 	dir := t.TempDir()
-	bad := filepath.Join(dir, "bad.yaml")
-	os.WriteFile(bad, []byte("name: x\nduration: 1m\nnodes:\n  - name: m1\n    replicaof: m9\n"), 0o644)
+	bad := writeFile(t, dir, "bad.yaml", "name: x\nduration: 1m\nnodes:\n  - name: m1\n    replicaof: m9\n")
 	if code, _, stderr := runCLI("run", bad); code != 2 || !strings.Contains(stderr, "bad.yaml:5:16: replicaof \"m9\": no such node") {
 		t.Errorf("bad file: exit %d, stderr %q", code, stderr)
 	}
@@ -58,12 +67,23 @@ func TestRunIsReproducible(t *testing.T) {
 		if code, stdout, stderr := runCLI("run", "../../scenarios/chained-replicas.yaml", "--seed", "7", "--out", out); code != 0 {
 			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 		}
-		traces[i], _ = os.ReadFile(filepath.Join(out, "trace.log"))
+		traces[i] = readFile(t, filepath.Join(out, "trace.log"))
 		var m map[string]any
-		b, _ := os.ReadFile(filepath.Join(out, "summary.json"))
-		json.Unmarshal(b, &m)
+		if err := json.Unmarshal(readFile(t, filepath.Join(out, "summary.json")), &m); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := m["wall_time"]; !ok {
+			t.Fatalf("summary.json has no wall_time: %v", m)
+		}
 		delete(m, "wall_time")
-		sums[i], _ = json.Marshal(m)
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sums[i] = b
+	}
+	if len(traces[0]) == 0 {
+		t.Fatal("trace.log is empty")
 	}
 	if !bytes.Equal(traces[0], traces[1]) {
 		t.Error("trace.log differs between two runs of the same seed")
