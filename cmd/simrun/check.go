@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -11,9 +12,6 @@ import (
 
 	"github.com/replsim/replsim/scenarios"
 )
-
-// exitInconclusive: simrun check ran out of time before a verdict.
-const exitInconclusive = 3
 
 func checkCommand(stdout io.Writer) *cobra.Command {
 	var (
@@ -33,9 +31,13 @@ the past. When the history is not linearizable, it explains why and writes
 history.html (porcupine's visualization) to the output directory (default:
 the directory of the file).
 
-Exit status: 0 linearizable, 1 not (or a replica read from the future),
-2 bad input (the error names the line and column), 3 inconclusive (the
-check ran out of time: neither a pass nor a failure).`,
+A history that is not linearizable, or in which a read sent to a replica
+returned a value from the future, fails (exit 1); a malformed file is bad
+input, and the error names its line and column (exit 2); a check that runs
+out of time is inconclusive (exit 3); history.html that cannot be written is
+an internal error (exit 4), printed after the verdict.
+
+` + exitStatusHelp,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			v, err := scenarios.CheckHistoryFile(args[0], timeout)
@@ -44,36 +46,47 @@ check ran out of time: neither a pass nor a failure).`,
 			}
 			fmt.Fprint(stdout, v.Text())
 			lin := v.Linearizable()
+			var htmlErr error
 			if lin != nil && !*lin {
-				dir := out
-				if dir == "" {
-					dir = filepath.Dir(args[0])
-				}
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					return badInput(err)
-				}
+				dir := cmp.Or(out, filepath.Dir(args[0]))
 				html := filepath.Join(dir, "history.html")
-				if err := v.WriteHTML(html); err != nil {
-					return badInput(err)
+				if htmlErr = writeHTML(v, html); htmlErr == nil {
+					fmt.Fprintf(stdout, "  visualization: %s\n", html)
 				}
-				fmt.Fprintf(stdout, "  visualization: %s\n", html)
 			}
+			code := exitOK
 			switch {
 			case lin != nil && !*lin:
 				fmt.Fprintln(stdout, "verdict: NOT linearizable")
-				return &exitError{code: exitFailed}
+				code = exitFailed
 			case !v.InvariantsOK():
 				fmt.Fprintln(stdout, "verdict: a read sent to a replica returned a value from the future")
-				return &exitError{code: exitFailed}
+				code = exitFailed
 			case lin == nil:
 				fmt.Fprintln(stdout, "verdict: inconclusive (the check ran out of time)")
-				return &exitError{code: exitInconclusive}
+				code = exitInconclusive
+			default:
+				fmt.Fprintln(stdout, "verdict: linearizable")
 			}
-			fmt.Fprintln(stdout, "verdict: linearizable")
+			switch {
+			case htmlErr != nil:
+				return internalError(fmt.Errorf("writing history.html: %w", htmlErr))
+			case code != exitOK:
+				return &exitError{code: code}
+			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "directory for history.html (default: the directory of the file)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "wall-clock budget of the check; past it the verdict is inconclusive")
 	return cmd
+}
+
+// writeHTML writes porcupine's visualization of a checked history to
+// path, making its directory if needed.
+func writeHTML(v *scenarios.HistoryVerdict, path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return v.WriteHTML(path)
 }

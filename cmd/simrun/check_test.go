@@ -54,6 +54,13 @@ func TestCheckExitCodes(t *testing.T) {
 		t.Errorf("history.html: %v", err)
 	}
 
+	// history.html cannot be written (--out is a file): exit 4, after the
+	// verdict.
+	code, stdout, stderr := runCLI("check", bad, "--out", good)
+	if code != 4 || !strings.Contains(stdout, "verdict: NOT linearizable") || !strings.HasPrefix(stderr, "simrun: writing history.html: ") {
+		t.Errorf("unwritable history.html: exit %d\n%s%s", code, stdout, stderr)
+	}
+
 	// The budget runs out at once: inconclusive, exit 3.
 	if code, stdout, _ := runCLI("check", good, "--timeout", "1ns"); code != 3 || !strings.Contains(stdout, "inconclusive") {
 		t.Errorf("no time: exit %d\n%s", code, stdout)

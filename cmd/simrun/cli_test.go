@@ -92,3 +92,53 @@ func TestRunIsReproducible(t *testing.T) {
 		t.Error("summary.json differs between two runs of the same seed")
 	}
 }
+
+// A run that cannot write its artifacts is an internal error (exit 4), not
+// bad input: the message says why, and the replay line comes with it.
+func TestRunInternalError(t *testing.T) {
+	out := t.TempDir()
+	if err := os.Mkdir(filepath.Join(out, "trace.log"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI("run", "../../scenarios/backlog-ttl-expiry.yaml", "--out", out)
+	if code != 4 || !strings.Contains(stderr, "trace.log") || !strings.Contains(stderr, "replay: go run ./cmd/simrun run ../../scenarios/backlog-ttl-expiry.yaml --seed 1") {
+		t.Errorf("unwritable artifacts: exit %d, stderr %q; want 4, the error and the replay line", code, stderr)
+	}
+}
+
+// panicWriter panics on the first write, as a bug in a subcommand would.
+type panicWriter struct{}
+
+func (panicWriter) Write([]byte) (int, error) { panic("the writer broke") }
+
+// A panic in a subcommand exits 4 with the panic's value and the first
+// frames of its stack, never a Go crash.
+func TestPanicIsInternalError(t *testing.T) {
+	good := writeFile(t, t.TempDir(), "good.json", okHistory)
+	var stderr bytes.Buffer
+	code := run([]string{"check", good}, panicWriter{}, &stderr)
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	if code != 4 || lines[0] != "simrun: internal error: the writer broke" {
+		t.Fatalf("panic: exit %d, stderr:\n%s", code, stderr.String())
+	}
+	if len(lines) < 3 || !strings.Contains(lines[1], "panicWriter.Write") || len(lines) > 1+2*stackFrames {
+		t.Errorf("want the stack from the frame that panicked, at most %d frames:\n%s", stackFrames, stderr.String())
+	}
+}
+
+// The engine panicking (an invariant broken) during simrun run becomes an
+// error with its stack, so that the replay line can be printed with it.
+func TestRunAndWriteRecovers(t *testing.T) {
+	rec, err := runAndWrite(nil, 1, t.TempDir())
+	if rec != nil || err == nil || !strings.HasPrefix(err.Error(), "internal error: runtime error: invalid memory address") {
+		t.Fatalf("runAndWrite(nil): %v, %v; want an internal error", rec, err)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, stdout, stderr := runCLI("--version")
+	v, ok := strings.CutPrefix(strings.TrimSpace(stdout), "simrun version ")
+	if code != 0 || !ok || v == "" || stderr != "" {
+		t.Errorf("--version: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
