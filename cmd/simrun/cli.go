@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -67,7 +70,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(runCommand(stdout))
+	root.AddCommand(runCommand(stdout, stderr))
 	root.AddCommand(sweepCommands(stdout, stderr)...)
 	root.AddCommand(checkCommand(stdout))
 	for _, c := range append(root.Commands(), root) {
@@ -143,13 +146,13 @@ func version() string {
 	return v
 }
 
-func runCommand(stdout io.Writer) *cobra.Command {
+func runCommand(stdout, stderr io.Writer) *cobra.Command {
 	var (
-		seed    uint64
-		seedSet bool
-		out     string
-		sets    []string
-		bugs    []string
+		seed  uint64
+		out   string
+		force bool
+		sets  []string
+		bugs  []string
 	)
 	cmd := &cobra.Command{
 		Use:   "run FILE.yaml",
@@ -157,10 +160,21 @@ func runCommand(stdout io.Writer) *cobra.Command {
 		Long: `Run builds the world of a scenario file, runs its fault phase and then a heal
 phase (faults lifted, workload stopped, until the replicas converge or a
 bound), checks its expectations, and writes summary.json, trace.log and
-history.json to the output directory (default simrun-out/<name>-<seed>/).`,
+history.json, plus history.html when the history is not linearizable.
+
+Every run gets a folder of its own, so that no run writes over another's
+results:
+
+  simrun-out/<name>/<UTC time>-seed<N>/
+  simrun-out/backlog-boundary/20261202T063015.123Z-seed1/   (for example)
+
+where <name> is the file's name: key, with a suffix -2, -3, ... when that
+folder exists already. The link simrun-out/<name>/latest points at the
+newest. --out DIR writes into DIR instead; a DIR that holds anything is
+refused unless --force is given (then the files of an earlier run that this
+run does not write stay as they were).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			seedSet = cmd.Flags().Changed("seed")
 			ov, err := scenarios.SetArgs(sets...)
 			if err != nil {
 				return badInput(err)
@@ -170,14 +184,24 @@ history.json to the output directory (default simrun-out/<name>-<seed>/).`,
 			if err != nil {
 				return badInput(err)
 			}
-			if !seedSet {
+			if !cmd.Flags().Changed("seed") {
 				seed = s.Seeds[0]
 			}
-			dir := out
-			if dir == "" {
-				dir = filepath.Join("simrun-out", fmt.Sprintf("%s-%d", s.Name, seed))
+			if out != "" {
+				err = usableOut(out, force)
+			} else {
+				err = pathSegment(s.Name)
+			}
+			if err != nil {
+				return badInput(err)
 			}
 			fmt.Fprintf(stdout, "seed %d\n", seed)
+			dir := out
+			if dir == "" {
+				if dir, err = newRunDir(outRoot, s.Name, seed, time.Now(), stderr); err != nil {
+					return internalError(err)
+				}
+			}
 			rec, err := runAndWrite(s, seed, dir)
 			if err != nil {
 				return internalError(fmt.Errorf("%v\n  artifacts: %s\n  replay: %s", err, dir, scenarios.ReplayCommand(s, seed)))
@@ -191,10 +215,109 @@ history.json to the output directory (default simrun-out/<name>-<seed>/).`,
 		},
 	}
 	cmd.Flags().Uint64Var(&seed, "seed", 0, "seed of the run (default: the file's first seed)")
-	cmd.Flags().StringVar(&out, "out", "", "output directory (default simrun-out/<name>-<seed>)")
+	cmd.Flags().StringVar(&out, "out", "", "output directory (default: a new simrun-out/<name>/<UTC time>-seed<N>/)")
+	cmd.Flags().BoolVar(&force, "force", false, "write into an --out directory that is not empty")
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "override a key of the file: --set config.repl-backlog-size=4mb (repeatable)")
 	cmd.Flags().StringArrayVar(&bugs, "bug", nil, "switch on a planted bug of the engine (repeatable)")
 	return cmd
+}
+
+// outRoot holds the folders of simrun run, one per scenario name.
+const outRoot = "simrun-out"
+
+// runDirsMax bounds the -2, -3, ... suffixes newRunDir tries.
+const runDirsMax = 1000
+
+// newRunDir makes a new folder root/name/<UTC time>-seed<seed>, with a
+// suffix -2, -3, ... if that one exists, and points root/name/latest at it.
+// The time is the wall clock's, to the millisecond: runs sort by it, and a
+// folder is never reused, so no run loses another's results. A link that
+// cannot be made is a warning on stderr, not a failure of the run.
+func newRunDir(root, name string, seed uint64, now time.Time, stderr io.Writer) (string, error) {
+	parent := filepath.Join(root, name)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", err
+	}
+	stamp := fmt.Sprintf("%s-seed%d", now.UTC().Format("20060102T150405.000Z"), seed)
+	for i := 1; i <= runDirsMax; i++ {
+		leaf := stamp
+		if i > 1 {
+			leaf = fmt.Sprintf("%s-%d", stamp, i)
+		}
+		err := os.Mkdir(filepath.Join(parent, leaf), 0o755)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if err := pointLatest(parent, leaf); err != nil {
+			fmt.Fprintf(stderr, "simrun: warning: %s/latest not updated: %v\n", parent, err)
+		}
+		return filepath.Join(parent, leaf), nil
+	}
+	return "", fmt.Errorf("%s: %d folders %s* exist already", parent, runDirsMax, stamp)
+}
+
+// pointLatest points the link parent/latest at parent/leaf (a relative
+// link, so that the folder can be moved), atomically: a new link under a
+// temporary name renamed over the old one, so that a reader never finds
+// latest missing or half made.
+func pointLatest(parent, leaf string) error {
+	tmp := filepath.Join(parent, fmt.Sprintf(".latest.%d", os.Getpid()))
+	os.Remove(tmp) // left over by an earlier process with this pid
+	if err := os.Symlink(leaf, tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, filepath.Join(parent, "latest")); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// pathSegment refuses a scenario name that cannot name one folder under
+// simrun-out: it would land elsewhere, or be hidden.
+func pathSegment(name string) error {
+	bad := ""
+	switch {
+	case strings.ContainsAny(name, `/\`):
+		bad = "holds a slash"
+	case strings.Contains(name, ".."):
+		bad = `holds ".."`
+	case strings.HasPrefix(name, "."):
+		bad = `starts with "."`
+	case strings.ContainsRune(name, 0):
+		bad = "holds a NUL byte"
+	default:
+		return nil
+	}
+	return fmt.Errorf("scenario name %q %s, so it cannot name a folder under %s/: rename the scenario, or give --out DIR", name, bad, outRoot)
+}
+
+// usableOut refuses an --out that is not a directory, or that holds
+// anything unless force: a run never mixes its files with an earlier
+// run's by accident. It changes nothing on disk.
+func usableOut(dir string, force bool) error {
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("--out: %w", err)
+	case !st.IsDir():
+		return fmt.Errorf("--out %s is a file, not a directory", dir)
+	case force:
+		return nil
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	if len(entries) > 0 {
+		return fmt.Errorf("--out %s is not empty (it holds %s): give --force to write into it, or leave --out out for a new folder under %s/", dir, entries[0].Name(), outRoot)
+	}
+	return nil
 }
 
 // runAndWrite runs one world with its trace going to dir/trace.log, then

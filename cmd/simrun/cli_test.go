@@ -3,10 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func runCLI(args ...string) (int, string, string) {
@@ -100,7 +105,7 @@ func TestRunInternalError(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(out, "trace.log"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr := runCLI("run", "../../scenarios/backlog-ttl-expiry.yaml", "--out", out)
+	code, _, stderr := runCLI("run", "../../scenarios/backlog-ttl-expiry.yaml", "--out", out, "--force")
 	if code != 4 || !strings.Contains(stderr, "trace.log") || !strings.Contains(stderr, "replay: go run ./cmd/simrun run ../../scenarios/backlog-ttl-expiry.yaml --seed 1") {
 		t.Errorf("unwritable artifacts: exit %d, stderr %q; want 4, the error and the replay line", code, stderr)
 	}
@@ -140,5 +145,146 @@ func TestVersion(t *testing.T) {
 	v, ok := strings.CutPrefix(strings.TrimSpace(stdout), "simrun version ")
 	if code != 0 || !ok || v == "" || stderr != "" {
 		t.Errorf("--version: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// artifactsOf returns the folder simrun run says it wrote to.
+func artifactsOf(t *testing.T, stdout string) string {
+	t.Helper()
+	_, dir, ok := strings.Cut(stdout, "  artifacts: ")
+	if !ok {
+		t.Fatalf("no artifacts line:\n%s", stdout)
+	}
+	dir, _, _ = strings.Cut(dir, "\n")
+	return dir
+}
+
+// Two runs of the same file keep both results, each in a new folder
+// simrun-out/<name>/<UTC time>-seed<N>/, and latest points at the second.
+func TestRunKeepsEveryResult(t *testing.T) {
+	file, err := filepath.Abs("../../scenarios/backlog-ttl-expiry.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	layout := regexp.MustCompile(`^simrun-out/backlog-ttl-expiry/[0-9]{8}T[0-9]{6}\.[0-9]{3}Z-seed3(-[0-9]+)?$`)
+	var dirs []string
+	for range 2 {
+		code, stdout, stderr := runCLI("run", file, "--seed", "3")
+		if code != 0 {
+			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+		}
+		dir := artifactsOf(t, stdout)
+		if !layout.MatchString(filepath.ToSlash(dir)) {
+			t.Errorf("artifacts in %s, want simrun-out/backlog-ttl-expiry/<UTC time>-seed3", dir)
+		}
+		dirs = append(dirs, dir)
+	}
+	if dirs[0] == dirs[1] {
+		t.Fatalf("both runs wrote to %s", dirs[0])
+	}
+	for _, dir := range dirs {
+		var sum struct {
+			Seed uint64 `json:"seed"`
+		}
+		if err := json.Unmarshal(readFile(t, filepath.Join(dir, "summary.json")), &sum); err != nil || sum.Seed != 3 {
+			t.Errorf("%s/summary.json: seed %d, %v", dir, sum.Seed, err)
+		}
+	}
+	parent := filepath.Dir(dirs[1])
+	if link, err := os.Readlink(filepath.Join(parent, "latest")); err != nil || link != filepath.Base(dirs[1]) {
+		t.Errorf("latest -> %q (%v), want %q", link, err, filepath.Base(dirs[1]))
+	}
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 3 {
+		t.Errorf("%s holds %d entries, want the two runs and latest: %v", parent, len(entries), entries)
+	}
+}
+
+// A folder name that exists already gets a suffix; latest follows the
+// newest, and the time is UTC to the millisecond.
+func TestNewRunDir(t *testing.T) {
+	root := t.TempDir()
+	now := time.Date(2026, 12, 2, 7, 30, 15, 123456789, time.FixedZone("CET", 3600))
+	var stderr bytes.Buffer
+	for _, want := range []string{"20261202T063015.123Z-seed7", "20261202T063015.123Z-seed7-2", "20261202T063015.123Z-seed7-3"} {
+		dir, err := newRunDir(root, "s", 7, now, &stderr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dir != filepath.Join(root, "s", want) {
+			t.Errorf("new folder %s, want %s", dir, want)
+		}
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			t.Errorf("%s not made: %v", dir, err)
+		}
+		if link, err := os.Readlink(filepath.Join(root, "s", "latest")); err != nil || link != want {
+			t.Errorf("latest -> %q (%v), want %q", link, err, want)
+		}
+	}
+	if stderr.Len() > 0 {
+		t.Errorf("warnings: %s", stderr.String())
+	}
+}
+
+// An explicit --out that holds anything is refused, and left as it was,
+// unless --force.
+func TestRunOut(t *testing.T) {
+	const file = "../../scenarios/backlog-ttl-expiry.yaml"
+	dir := t.TempDir()
+	used := filepath.Join(dir, "used")
+	if err := os.Mkdir(used, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	keep := writeFile(t, used, "keep.txt", "an earlier run's notes")
+	code, stdout, stderr := runCLI("run", file, "--out", used)
+	if code != 2 || !strings.Contains(stderr, "is not empty") || !strings.Contains(stderr, "--force") || stdout != "" {
+		t.Errorf("--out in use: exit %d, stdout %q, stderr %q; want 2 and a word on --force", code, stdout, stderr)
+	}
+	if entries, err := os.ReadDir(used); err != nil || len(entries) != 1 {
+		t.Errorf("a refused --out was touched: %v %v", entries, err)
+	}
+	if code, stdout, stderr := runCLI("run", file, "--out", used, "--force"); code != 0 || artifactsOf(t, stdout) != used {
+		t.Errorf("--force: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(used, "summary.json")); err != nil {
+		t.Error(err)
+	}
+	if got := string(readFile(t, keep)); got != "an earlier run's notes" {
+		t.Errorf("keep.txt now holds %q", got)
+	}
+
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := runCLI("run", file, "--out", empty); code != 0 {
+		t.Errorf("empty --out: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, _, stderr := runCLI("run", file, "--out", keep, "--force"); code != 2 || !strings.Contains(stderr, "is a file") {
+		t.Errorf("--out a file: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// A scenario name that is not one safe folder name is refused before
+// anything is written, unless --out says where to write.
+func TestRunUnsafeName(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, name := range []string{"../escape", "a/b", `a\b`, ".hidden", "..", "a..b"} {
+		file := writeFile(t, dir, "s.yaml", fmt.Sprintf("name: %q\nduration: 1s\nnodes: [{name: m1}]\n", name))
+		code, _, stderr := runCLI("run", file)
+		if code != 2 || !strings.Contains(stderr, "cannot name a folder under simrun-out/") {
+			t.Errorf("name %q: exit %d, stderr %q; want 2", name, code, stderr)
+		}
+		if _, err := os.Stat("simrun-out"); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("name %q: simrun-out made (%v)", name, err)
+		}
+	}
+	if code, stdout, stderr := runCLI("run", filepath.Join(dir, "s.yaml"), "--out", filepath.Join(dir, "out")); code != 0 {
+		t.Errorf("unsafe name with --out: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
