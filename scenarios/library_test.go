@@ -1,49 +1,6 @@
 package scenarios
 
-import (
-	"path/filepath"
-	"strings"
-	"testing"
-)
-
-func library(t *testing.T) []string {
-	files, err := filepath.Glob("*.yaml")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no scenario files: %v", err)
-	}
-	return files
-}
-
-// TestLibrary runs every shipped scenario under each of its seeds and
-// asserts its expectations.
-func TestLibrary(t *testing.T) {
-	for _, f := range library(t) {
-		f := f
-		t.Run(strings.TrimSuffix(f, ".yaml"), func(t *testing.T) {
-			t.Parallel()
-			Test(t, f)
-		})
-	}
-}
-
-// TestLibraryDeterministic runs every shipped scenario twice under its
-// first seed and compares the traces byte for byte.
-func TestLibraryDeterministic(t *testing.T) {
-	if testing.Short() {
-		t.Skip("short")
-	}
-	for _, f := range library(t) {
-		f := f
-		t.Run(strings.TrimSuffix(f, ".yaml"), func(t *testing.T) {
-			t.Parallel()
-			s, err := LoadFile(f, Overrides{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			TestDeterministic(t, f, s.Seeds[0])
-		})
-	}
-}
+import "testing"
 
 // The same faults cost very different numbers of full syncs under the three
 // protocol generations.

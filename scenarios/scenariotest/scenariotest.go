@@ -1,31 +1,37 @@
-package scenarios
+// Package scenariotest runs scenario files from Go tests: every seed of a
+// file against its expectations, or one seed twice to compare the traces.
+// It lives apart from package scenarios so that programs that run
+// scenarios (simrun) do not link package testing.
+package scenariotest
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"testing"
+
+	"github.com/replsim/replsim/scenarios"
 )
 
 // Test runs a scenario file under each of its seeds and fails t when an
 // expectation fails, printing the summary and the command that replays the
 // run. Users call it from their own tests:
 //
-//	func TestMyScenario(t *testing.T) { scenarios.Test(t, "testdata/my.yaml") }
+//	func TestMyScenario(t *testing.T) { scenariotest.Test(t, "testdata/my.yaml") }
 //
 // sets are --set overrides (config.repl-backlog-size=4mb).
 func Test(t testing.TB, path string, sets ...string) {
 	t.Helper()
-	ov, err := SetArgs(sets...)
+	ov, err := scenarios.SetArgs(sets...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := LoadFile(path, ov)
+	s, err := scenarios.LoadFile(path, ov)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, seed := range s.Seeds {
-		o, err := Run(s, seed, RunOptions{})
+		o, err := scenarios.Run(s, seed, scenarios.RunOptions{})
 		if err != nil {
 			t.Fatalf("%s seed %d: %v", path, seed, err)
 		}
@@ -39,18 +45,18 @@ func Test(t testing.TB, path string, sets ...string) {
 // traces or summaries differ.
 func TestDeterministic(t testing.TB, path string, seed uint64, sets ...string) {
 	t.Helper()
-	ov, err := SetArgs(sets...)
+	ov, err := scenarios.SetArgs(sets...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := LoadFile(path, ov)
+	s, err := scenarios.LoadFile(path, ov)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var traces [2]bytes.Buffer
 	var sums [2]string
 	for i := range traces {
-		o, err := Run(s, seed, RunOptions{Trace: &traces[i]})
+		o, err := scenarios.Run(s, seed, scenarios.RunOptions{Trace: &traces[i]})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,6 +75,7 @@ func TestDeterministic(t testing.TB, path string, seed uint64, sets ...string) {
 	}
 }
 
+// firstDiff names the first line where two traces differ.
 func firstDiff(a, b []byte) string {
 	la, lb := bytes.Split(a, []byte("\n")), bytes.Split(b, []byte("\n"))
 	for i := 0; i < len(la) && i < len(lb); i++ {

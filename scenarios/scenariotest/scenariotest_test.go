@@ -1,0 +1,61 @@
+package scenariotest
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// recorder is a testing.TB that keeps the errors it is given instead of
+// failing the test; anything else goes to the real test.
+type recorder struct {
+	testing.TB
+	errors []string
+}
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+const file = "../backlog-ttl-expiry.yaml"
+
+// Test fails the test when an expectation fails, under each seed of the
+// file (two here), and says which one and how to replay it; it passes the
+// same file without the bad expectation.
+func TestTest(t *testing.T) {
+	r := &recorder{TB: t}
+	Test(r, file, "expect.full_resyncs=0")
+	if len(r.errors) != 2 {
+		t.Fatalf("a failed expectation under 2 seeds: %d errors %q", len(r.errors), r.errors)
+	}
+	for i, e := range r.errors {
+		replay := fmt.Sprintf("replay: go run ./cmd/simrun run %s --seed %d --set expect.full_resyncs=0", file, i+1)
+		if !strings.Contains(e, "FAIL full_resyncs: want 0, got 1") || !strings.Contains(e, replay) {
+			t.Errorf("error %d does not name the expectation and %q:\n%s", i, replay, e)
+		}
+	}
+	r = &recorder{TB: t}
+	Test(r, file)
+	if len(r.errors) != 0 {
+		t.Errorf("a passing file: errors %q", r.errors)
+	}
+}
+
+func TestTestDeterministic(t *testing.T) {
+	r := &recorder{TB: t}
+	TestDeterministic(r, file, 3)
+	if len(r.errors) != 0 {
+		t.Errorf("errors %q", r.errors)
+	}
+}
+
+func TestFirstDiff(t *testing.T) {
+	for _, tc := range []struct{ a, b, want string }{
+		{"x\ny\nz", "x\nY\nz", `line 2: "y" vs "Y"`},
+		{"x\ny", "x\ny\nz", "2 vs 3 lines"},
+	} {
+		if got := firstDiff([]byte(tc.a), []byte(tc.b)); got != tc.want {
+			t.Errorf("firstDiff(%q, %q) = %s, want %s", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
