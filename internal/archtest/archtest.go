@@ -1,5 +1,7 @@
 // Package archtest checks that the module keeps the shape ARCHITECTURE.md gives it:
-// imports point one way (the table in rules.go), and the simulated world (sim, model,
+// imports point one way (the table in rules.go, between layers and, inside scenarios,
+// between its packages: spec, world, scenarios, then sweep and scenariotest), and the
+// simulated world (sim, model,
 // faults, scenarios/world) reads no real clock, draws from no global random source,
 // starts no goroutines, uses no select and does no I/O.
 //
@@ -136,7 +138,7 @@ func (c *checker) file(p, rel string) error {
 			c.report(f.Package, "package %s is not in the architecture table (internal/archtest/rules.go)", describeDir(dir))
 		}
 	} else {
-		c.imports(l, f, isTest)
+		c.imports(l, dir, f, isTest)
 	}
 	if world {
 		c.world(f)
@@ -205,8 +207,8 @@ func satisfiable(expr constraint.Expr) bool {
 	return false
 }
 
-// imports checks the file's imports against its layer's row of the table.
-func (c *checker) imports(l *layer, f *ast.File, isTest bool) {
+// imports checks the imports of a file in dir against its layer's row of the table.
+func (c *checker) imports(l *layer, dir string, f *ast.File, isTest bool) {
 	if l.anything {
 		return
 	}
@@ -222,19 +224,31 @@ func (c *checker) imports(l *layer, f *ast.File, isTest bool) {
 		}
 		switch {
 		case ip == c.mod || strings.HasPrefix(ip, c.mod+"/"):
-			dir := strings.TrimPrefix(strings.TrimPrefix(ip, c.mod), "/")
-			target := layerOf(dir)
+			targetDir := strings.TrimPrefix(strings.TrimPrefix(ip, c.mod), "/")
+			target := layerOf(targetDir)
 			switch {
 			case target == nil:
-				c.report(spec.Pos(), "imports %q: package %s is not in the architecture table", ip, describeDir(dir))
+				c.report(spec.Pos(), "imports %q: package %s is not in the architecture table", ip, describeDir(targetDir))
 			case target != l && !slices.Contains(l.imports, target.dir):
 				c.report(spec.Pos(), "imports %q: %s may not import %s (allowed: %s)", ip, l.dir, target.dir, list(l.imports))
+			case target == l && !isTest:
+				c.inside(l, dir, ip, targetDir, spec)
 			}
 		case isStd(ip):
 		case !matchAny(ip, allowed):
 			c.report(spec.Pos(), "imports %q: %s may not use this third-party package (allowed: %s)", ip, l.dir, list(allowed))
 		}
 	}
+}
+
+// inside checks an import from dir of a package (at targetDir) of the same layer
+// against the order of the layer's packages.
+func (c *checker) inside(l *layer, dir, ip, targetDir string, spec *ast.ImportSpec) {
+	from, to := sublayerOf(l, dir), sublayerOf(l, targetDir)
+	if from == nil || to == nil || from == to || slices.Contains(from.imports, to.dir) {
+		return
+	}
+	c.report(spec.Pos(), "imports %q: %s may not import %s: against the order inside %s (allowed: %s)", ip, from.dir, to.dir, l.dir, list(from.imports))
 }
 
 // world checks the rules of the simulated world on a fully parsed non-test file.
@@ -306,6 +320,19 @@ func layerOf(dir string) *layer {
 		}
 	}
 	return nil
+}
+
+// sublayerOf returns the sublayer of layer l a directory belongs to: the one with the
+// longest dir at or above it. It is nil when the layer gives its packages no order.
+func sublayerOf(l *layer, dir string) *sublayer {
+	var best *sublayer
+	for i := range l.inside {
+		s := &l.inside[i]
+		if under(dir, s.dir) && (best == nil || len(s.dir) > len(best.dir)) {
+			best = s
+		}
+	}
+	return best
 }
 
 func under(dir, root string) bool {

@@ -13,7 +13,8 @@ import (
 const modulePath = "github.com/replsim/replsim"
 
 // TestArchitecture runs the scanner on this module and fails with every finding: an
-// import against the table in rules.go, or the simulated world touching the real
+// import against the table in rules.go (between layers, or against the order of the
+// packages inside scenarios), or the simulated world touching the real
 // clock, the global random source, goroutines, select or I/O.
 func TestArchitecture(t *testing.T) {
 	root, mod := moduleRoot(t)
@@ -64,8 +65,13 @@ func TestFixtures(t *testing.T) {
 				`root.go:1:1: package at the module root is not in the architecture table (internal/archtest/rules.go)`,
 				`scenarios/runner.go:10:2: imports "example.com/bad/reports": scenarios may not import reports (allowed: sim, model, faults, checker)`,
 				`scenarios/runner.go:15:2: imports "gonum.org/v1/plot": scenarios may not use this third-party package (allowed: github.com/goccy/go-yaml/...)`,
+				`scenarios/scenariotest/scenariotest.go:8:2: imports "example.com/bad/scenarios/sweep": scenarios/scenariotest may not import scenarios/sweep: against the order inside scenarios (allowed: scenarios, scenarios/spec)`,
+				`scenarios/spec/spec.go:4:8: imports "example.com/bad/scenarios/world": scenarios/spec may not import scenarios/world: against the order inside scenarios (allowed: none)`,
+				`scenarios/sweep/sweep.go:6:2: imports "example.com/bad/scenarios/world": scenarios/sweep may not import scenarios/world: against the order inside scenarios (allowed: scenarios, scenarios/spec)`,
+				`scenarios/world/deeper/deeper.go:4:8: imports "example.com/bad/scenarios/sweep": scenarios/world may not import scenarios/sweep: against the order inside scenarios (allowed: scenarios/spec)`,
 				`scenarios/world/loop.go:7:3: select statement: the simulated world runs on one goroutine`,
 				`scenarios/world/loop.go:10:10: uses time.After: the simulated world reads only the virtual clock`,
+				`scenarios/world/up.go:4:2: imports "example.com/bad/scenarios": scenarios/world may not import scenarios: against the order inside scenarios (allowed: scenarios/spec)`,
 				`sim/bad.go:6:2: imports "os": the simulated world does no I/O`,
 				`sim/bad.go:17:6: uses clock.Now (time.Now): the simulated world reads only the virtual clock`,
 				`sim/bad.go:18:6: uses rand.IntN from math/rand/v2: the global source ignores the seed; draw from a seeded *rand.Rand`,

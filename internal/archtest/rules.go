@@ -9,10 +9,22 @@ package archtest
 // thirdParty. A pattern "x/..." matches x and every package below it; any other
 // pattern matches exactly one import path.
 type layer struct {
-	dir        string   // slash-separated, relative to the module root
-	imports    []string // other layers, by dir
-	thirdParty []string // import path patterns
-	anything   bool     // may import any package at all
+	dir        string     // slash-separated, relative to the module root
+	imports    []string   // other layers, by dir
+	thirdParty []string   // import path patterns
+	anything   bool       // may import any package at all
+	inside     []sublayer // the order of the layer's own packages; none: any order
+}
+
+// A sublayer is a package of a layer, with the packages of the same layer that its
+// non-test files may import. A package belongs to the sublayer with the longest dir
+// that is its own dir or above it (scenarios/world/x belongs to scenarios/world, a new
+// scenarios/x to scenarios). Test files may import any package of their layer: the
+// go tool refuses the cycles an internal test would make, and an external test
+// package (package x_test) sits above everything it tests.
+type sublayer struct {
+	dir     string   // slash-separated, relative to the module root
+	imports []string // other sublayers of the same layer, by dir
 }
 
 var layers = []layer{
@@ -31,6 +43,16 @@ var layers = []layer{
 	}},
 	{dir: "scenarios", imports: []string{"sim", "model", "faults", "checker"}, thirdParty: []string{
 		"github.com/goccy/go-yaml/...",
+	}, inside: []sublayer{
+		// The typed spec, read by everything else.
+		{dir: "scenarios/spec"},
+		// The simulated world, built from a spec.
+		{dir: "scenarios/world", imports: []string{"scenarios/spec"}},
+		// The format, the runner and the verdict: a file in, a world run, a summary out.
+		{dir: "scenarios", imports: []string{"scenarios/spec", "scenarios/world"}},
+		// Many runs; and runs from go test. Neither reaches into the world.
+		{dir: "scenarios/sweep", imports: []string{"scenarios", "scenarios/spec"}},
+		{dir: "scenarios/scenariotest", imports: []string{"scenarios", "scenarios/spec"}},
 	}},
 	{dir: "checker", thirdParty: []string{
 		"github.com/anishathalye/porcupine",

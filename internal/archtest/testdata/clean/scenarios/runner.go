@@ -6,6 +6,7 @@ import (
 	"example.com/clean/checker"
 	"example.com/clean/faults"
 	"example.com/clean/model"
+	"example.com/clean/scenarios/spec"
 	"example.com/clean/scenarios/world"
 	"example.com/clean/sim"
 	"github.com/goccy/go-yaml"

@@ -2,6 +2,7 @@ package world
 
 import (
 	"example.com/clean/model"
+	"example.com/clean/scenarios/spec"
 	"example.com/clean/sim"
 )
 

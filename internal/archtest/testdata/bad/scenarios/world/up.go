@@ -1,0 +1,6 @@
+package world
+
+import (
+	"example.com/bad/scenarios"
+	"example.com/bad/scenarios/spec"
+)

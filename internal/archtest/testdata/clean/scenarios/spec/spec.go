@@ -1,0 +1,3 @@
+package spec
+
+import "example.com/clean/model"

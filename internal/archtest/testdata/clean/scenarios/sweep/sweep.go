@@ -1,0 +1,6 @@
+package sweep
+
+import (
+	"example.com/clean/scenarios"
+	"example.com/clean/scenarios/spec"
+)
