@@ -3,8 +3,9 @@
 // writes and faults it reaches the decisions a real redis-server 7.0.15
 // reaches: the same master_repl_offset, the same backlog window, the same
 // partial-or-full verdict at the same byte, the same timeouts. The rules are
-// in shared/spec/redis-replication.md; the function names in comments are
-// Redis's, so the source can be read side by side.
+// Redis's own, in src/replication.c, src/networking.c and src/server.c at tag
+// 7.0.15 of github.com/redis/redis; the function names in comments are
+// Redis's, so the two sources can be read side by side.
 //
 // A Node is a deterministic state machine. The runner calls its entry points
 // (Accept, Connected, Data, Writable, Closed, and the timers it asked for

@@ -1,4 +1,4 @@
-// Package archtest checks that the module keeps the shape ARCHITECTURE.md gives it:
+// Package archtest checks that the module keeps the shape its architecture gives it:
 // imports point one way (the table in rules.go, between layers and, inside scenarios,
 // between its packages: spec, world, scenarios, then sweep and scenariotest), and the
 // simulated world (sim, model,

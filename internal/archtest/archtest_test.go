@@ -29,7 +29,7 @@ func TestArchitecture(t *testing.T) {
 		t.Error(f)
 	}
 	if len(findings) > 0 {
-		t.Logf("%d findings; the rules are in internal/archtest/rules.go and ARCHITECTURE.md", len(findings))
+		t.Logf("%d findings; the rules are in internal/archtest/rules.go", len(findings))
 	}
 }
 

@@ -1,7 +1,7 @@
 package archtest
 
-// The architecture as tables. ARCHITECTURE.md says it in prose; this file is what the
-// test enforces, so change the two together.
+// The architecture as tables. The package documentation and the README say it in
+// prose; this file is what the test enforces, so change them together.
 
 // A layer is one package of the architecture: a directory of the module and everything
 // below it (model/resp belongs to model). A file may import its own layer, the layers
