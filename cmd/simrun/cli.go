@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -44,7 +43,12 @@ type exitError struct {
 	err  error
 }
 
-func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
 
 func badInput(err error) error { return &exitError{code: exitBadInput, err: err} }
 
@@ -61,9 +65,11 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		}
 	}()
 	root := &cobra.Command{
-		Use:           "simrun",
-		Short:         "Deterministic simulator of Redis master-replica replication",
-		Long:          "Simrun runs replsim scenarios: one run with a verdict, a trace and the command\nthat replays it (simrun run), sweeps over many runs and their reports, and\nthe linearizability check of a history file on its own.",
+		Use:   "simrun",
+		Short: "Deterministic simulator of Redis master-replica replication",
+		Long: `Simrun runs replsim scenarios: one run with a verdict, a trace and the command
+that replays it (simrun run), sweeps over many runs and their reports, and
+the linearizability check of a history file on its own.`,
 		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -112,7 +118,7 @@ func stackHead(stack []byte) string {
 		}
 	}
 	end := min(start+2*stackFrames, len(lines))
-	var b bytes.Buffer
+	var b strings.Builder
 	for _, l := range lines[start:end] {
 		b.WriteString("  " + l + "\n")
 	}
