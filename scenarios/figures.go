@@ -226,6 +226,12 @@ func FigureByName(name string) (*Figure, bool) {
 	return &Figures[i], true
 }
 
+// FigureIndex returns the position of the named figure in the table, or
+// -1.
+func FigureIndex(name string) int {
+	return slices.IndexFunc(Figures, func(f Figure) bool { return f.Name == name })
+}
+
 // figureNames lists the names of the figures an expectation may name.
 func expectableNames() []string {
 	var out []string

@@ -1,10 +1,13 @@
 package scenarios_test
 
 import (
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/replsim/replsim/checker"
 	"github.com/replsim/replsim/scenarios"
 	"github.com/replsim/replsim/scenarios/scenariotest"
 )
@@ -45,7 +48,49 @@ func TestLibraryDeterministic(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			scenariotest.TestDeterministic(t, f, s.Seeds[0])
+			rec := scenariotest.TestDeterministic(t, f, s.Seeds[0])
+			checkFigures(t, f, rec)
 		})
+	}
+}
+
+// checkFigures checks that a run of a library scenario computed every
+// figure of the table (linearizable may be unknown only when the check ran
+// out of time), and that they are the golden ones of
+// testdata/figures/<name>.golden (go test ./scenarios -run
+// TestLibraryDeterministic -update rewrites them): a change in how a
+// figure is counted shows in review, scenario by scenario.
+func checkFigures(t *testing.T, file string, rec *scenarios.Record) {
+	t.Helper()
+	if rec == nil {
+		return
+	}
+	for i, f := range scenarios.Figures {
+		if !rec.Figures[i].Known && !(f.Name == "linearizable" && rec.Verdict.Linearizability.Result == checker.ResultInconclusive) {
+			t.Errorf("%s: figure %s not computed", file, f.Name)
+		}
+	}
+	figs := rec.Figures
+	if lin := scenarios.FigureIndex("linearizable"); !figs[lin].Known {
+		figs = append(scenarios.Values(nil), figs...)
+		figs[lin] = scenarios.Value{Known: true, Int: 1} // inconclusive on a slow machine: as on a fast one
+	}
+	got, err := json.MarshalIndent(figs, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", "figures", strings.TrimSuffix(file, ".yaml")+".golden")
+	if *scenarios.UpdateGolden {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./scenarios -run TestLibraryDeterministic -update writes it)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s seed %d: the figures differ from %s (-update rewrites it):\n%s", file, rec.Seed, path, got)
 	}
 }

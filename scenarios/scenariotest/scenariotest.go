@@ -42,8 +42,8 @@ func Test(t testing.TB, path string, sets ...string) {
 }
 
 // TestDeterministic runs a scenario twice under one seed and fails when the
-// traces or summaries differ.
-func TestDeterministic(t testing.TB, path string, seed uint64, sets ...string) {
+// traces or summaries differ. It returns the first run's record.
+func TestDeterministic(t testing.TB, path string, seed uint64, sets ...string) *scenarios.Record {
 	t.Helper()
 	ov, err := scenarios.SetArgs(sets...)
 	if err != nil {
@@ -55,10 +55,14 @@ func TestDeterministic(t testing.TB, path string, seed uint64, sets ...string) {
 	}
 	var traces [2]bytes.Buffer
 	var sums [2]string
+	var first *scenarios.Record
 	for i := range traces {
 		o, err := scenarios.Run(s, seed, scenarios.RunOptions{Trace: &traces[i]})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if first == nil {
+			first = o
 		}
 		o.WallTime = 0
 		sum, err := json.Marshal(o.Summary())
@@ -73,6 +77,7 @@ func TestDeterministic(t testing.TB, path string, seed uint64, sets ...string) {
 	if sums[0] != sums[1] {
 		t.Errorf("%s seed %d: two runs gave different summaries", path, seed)
 	}
+	return first
 }
 
 // firstDiff names the first line where two traces differ.
