@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 )
 
@@ -49,6 +50,30 @@ func TestGoldenHelp(t *testing.T) {
 				t.Fatalf("%v: exit %d, stderr %q", args, code, stderr)
 			}
 			golden(t, name+"-help.golden", stdout)
+		})
+	}
+}
+
+// wallTime matches what varies between two runs of the same seed: the wall
+// time and the output folder.
+var (
+	wallTime  = regexp.MustCompile(`, [0-9.]+(ns|µs|ms|s|m[0-9.]*s) wall,`)
+	artifacts = regexp.MustCompile(`(?m)^  artifacts: .*$`)
+)
+
+// The printed summary of simrun run, for a passing scenario and for one
+// whose history is not linearizable: every figure by its name, the
+// expectations, the checker's findings and the replay line.
+func TestGoldenRunSummary(t *testing.T) {
+	for _, file := range []string{"short-disconnect", "failover-loses-writes"} {
+		t.Run(file, func(t *testing.T) {
+			code, stdout, stderr := runCLI("run", "../../scenarios/"+file+".yaml", "--out", t.TempDir(), "--force")
+			if code != 0 {
+				t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+			}
+			out := wallTime.ReplaceAllString(stdout, ", WALL wall,")
+			out = artifacts.ReplaceAllString(out, "  artifacts: DIR")
+			golden(t, "simrun-run-"+file+".golden", out)
 		})
 	}
 }
