@@ -1,9 +1,11 @@
-// Package scenarios turns a scenario file into a verdict: it reads the YAML
-// format strictly (unknown keys, bad units and impossible topologies are
-// errors naming the file, line and column), applies --set overrides,
+// Package scenarios turns a scenario file into a run record: it reads the
+// YAML format strictly (unknown keys, bad units and impossible topologies
+// are errors naming the file, line and column, or the command-line flag
+// that brought the value), applies overrides (--set, --vary values, --bug),
 // validates into a spec.Spec, runs it in a simulated world (package
-// scenarios/world) under a seed, checks the expectations and writes
-// summary.json, trace.log and history.json.
+// scenarios/world) under a seed, checks it with package checker and
+// computes every figure from one table (figures.go, listed in
+// docs/figures.md).
 //
 // A scenario describes nodes and their redis.conf parameters (Redis's names
 // and units), the network (latency, jitter, bandwidth, per-link overrides),
@@ -16,6 +18,6 @@
 // shipped files in this directory are the library, each run by go test
 // under its seeds.
 //
-// Test runs a file from a Go test in one line; Run and LoadFile are what
-// simrun uses.
+// LoadFile and Run are what simrun uses; package reports writes a run's
+// artifacts; package scenariotest runs a file from a Go test in one line.
 package scenarios
