@@ -23,7 +23,7 @@ func TestBadInput(t *testing.T) {
 		{"yaml syntax", "name: [t\n", "t.yaml:"},
 		{"unknown top key", base + "durations: 5m\n", "t.yaml:7:1: unknown key \"durations\""},
 		{"unknown config key", base + "config:\n  repl-backlog-sise: 1mb\n", "t.yaml:8:3: unknown config parameter \"repl-backlog-sise\""},
-		{"bad unit", base + "config:\n  repl-backlog-size: 1mib\n", "t.yaml:8:3: repl-backlog-size: invalid size \"1mib\""},
+		{"bad unit", base + "config:\n  repl-backlog-size: 1mib\n", "t.yaml:8:22: repl-backlog-size: invalid size \"1mib\""},
 		{"bad duration", "name: t\nduration: 5 sec\nnodes: [{name: m1}]\n", "t.yaml:2:11: invalid duration \"5 sec\""},
 		{"duration without unit", "name: t\nduration: 300\nnodes: [{name: m1}]\n", "t.yaml:2:11: duration \"300\" needs a unit"},
 		{"no name", "duration: 1m\nnodes: [{name: m1}]\n", "the scenario needs a name"},
@@ -56,9 +56,9 @@ func TestBadInput(t *testing.T) {
 		{"bad bandwidth", base + "network:\n  bandwidth: 1 gigabit\n", "t.yaml:8:14: invalid bandwidth \"1 gigabit\""},
 		{"link to unknown", base + "network:\n  links:\n    - {between: [m1, x9], latency: 1ms}\n", "t.yaml:9:22: link between \"x9\": no such node"},
 		{"config as list", base + "config: [a, b]\n", "t.yaml:7:9: config must be a mapping"},
-		{"bad timeout value", base + "config:\n  repl-timeout: soon\n", "t.yaml:8:3: repl-timeout: invalid duration \"soon\""},
-		{"repl-timeout below 1s", base + "config:\n  repl-timeout: 0\n", "t.yaml:8:3: repl-timeout: 0s is below the minimum 1s"},
-		{"bad output buffer", base + "config:\n  client-output-buffer-limit: replica 1mb\n", "t.yaml:8:3: client-output-buffer-limit: want"},
+		{"bad timeout value", base + "config:\n  repl-timeout: soon\n", "t.yaml:8:17: repl-timeout: invalid duration \"soon\""},
+		{"repl-timeout below 1s", base + "config:\n  repl-timeout: 0\n", "t.yaml:8:17: repl-timeout: 0s is below the minimum 1s"},
+		{"bad output buffer", base + "config:\n  client-output-buffer-limit: replica 1mb\n", "t.yaml:8:31: client-output-buffer-limit: want"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load("t.yaml", []byte(tc.yaml), Overrides{})
