@@ -40,6 +40,23 @@ func errAt(tk *token.Token, msg string) error {
 	return &yaml.SyntaxError{Message: msg, Token: tk}
 }
 
+// decodeScalar decodes the scalar n with parse into *v and keeps its token
+// in *tok, even when it fails, so that later errors can point at it. what
+// names the kind of value in the error for a mapping, a list or nothing.
+func decodeScalar[T any](n ast.Node, what string, tok **token.Token, v *T, parse func(string) (T, error)) error {
+	*tok = n.GetToken()
+	s, err := scalarText(n, what)
+	if err != nil {
+		return err
+	}
+	x, err := parse(s)
+	if err != nil {
+		return errAt(*tok, err.Error())
+	}
+	*v = x
+	return nil
+}
+
 // Text is a string scalar with its position.
 type Text struct {
 	V   string
@@ -48,9 +65,7 @@ type Text struct {
 
 // UnmarshalYAML implements yaml.NodeUnmarshaler.
 func (t *Text) UnmarshalYAML(n ast.Node) error {
-	s, err := scalarText(n, "value")
-	t.V, t.Tok = s, n.GetToken()
-	return err
+	return decodeScalar(n, "value", &t.Tok, &t.V, func(s string) (string, error) { return s, nil })
 }
 
 // Duration is a time with a unit: 500us, 100ms, 30s, 5m, 1h30m.
@@ -61,17 +76,7 @@ type Duration struct {
 
 // UnmarshalYAML implements yaml.NodeUnmarshaler.
 func (d *Duration) UnmarshalYAML(n ast.Node) error {
-	d.Tok = n.GetToken()
-	s, err := scalarText(n, "duration")
-	if err != nil {
-		return err
-	}
-	v, err := parseDuration(s)
-	if err != nil {
-		return errAt(d.Tok, err.Error())
-	}
-	d.D = v
-	return nil
+	return decodeScalar(n, "duration", &d.Tok, &d.D, parseDuration)
 }
 
 func parseDuration(s string) (time.Duration, error) {
@@ -97,17 +102,7 @@ type Size struct {
 
 // UnmarshalYAML implements yaml.NodeUnmarshaler.
 func (z *Size) UnmarshalYAML(n ast.Node) error {
-	z.Tok = n.GetToken()
-	s, err := scalarText(n, "size")
-	if err != nil {
-		return err
-	}
-	v, err := model.ParseBytes(s)
-	if err != nil {
-		return errAt(z.Tok, err.Error())
-	}
-	z.N = v
-	return nil
+	return decodeScalar(n, "size", &z.Tok, &z.N, model.ParseBytes)
 }
 
 // Bandwidth is a link speed: 1gbit, 100mbit, 512kbit (SI, bits per second)
@@ -119,17 +114,7 @@ type Bandwidth struct {
 
 // UnmarshalYAML implements yaml.NodeUnmarshaler.
 func (b *Bandwidth) UnmarshalYAML(n ast.Node) error {
-	b.Tok = n.GetToken()
-	s, err := scalarText(n, "bandwidth")
-	if err != nil {
-		return err
-	}
-	v, err := parseBandwidth(s)
-	if err != nil {
-		return errAt(b.Tok, err.Error())
-	}
-	b.BytesPerSec = v
-	return nil
+	return decodeScalar(n, "bandwidth", &b.Tok, &b.BytesPerSec, parseBandwidth)
 }
 
 func parseBandwidth(s string) (int64, error) {
@@ -161,17 +146,15 @@ type Int struct {
 
 // UnmarshalYAML implements yaml.NodeUnmarshaler.
 func (i *Int) UnmarshalYAML(n ast.Node) error {
-	i.Tok = n.GetToken()
-	s, err := scalarText(n, "number")
-	if err != nil {
-		return err
-	}
+	return decodeScalar(n, "number", &i.Tok, &i.N, parseInt)
+}
+
+func parseInt(s string) (int64, error) {
 	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return errAt(i.Tok, fmt.Sprintf("invalid integer %q", s))
+		return 0, fmt.Errorf("invalid integer %q", s)
 	}
-	i.N = v
-	return nil
+	return v, nil
 }
 
 // Float is a number with its position.
@@ -182,17 +165,15 @@ type Float struct {
 
 // UnmarshalYAML implements yaml.NodeUnmarshaler.
 func (f *Float) UnmarshalYAML(n ast.Node) error {
-	f.Tok = n.GetToken()
-	s, err := scalarText(n, "number")
-	if err != nil {
-		return err
-	}
+	return decodeScalar(n, "number", &f.Tok, &f.F, parseFloat)
+}
+
+func parseFloat(s string) (float64, error) {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		return errAt(f.Tok, fmt.Sprintf("invalid number %q", s))
+		return 0, fmt.Errorf("invalid number %q", s)
 	}
-	f.F = v
-	return nil
+	return v, nil
 }
 
 // Bool accepts true/false and Redis's yes/no.
@@ -203,20 +184,17 @@ type Bool struct {
 
 // UnmarshalYAML implements yaml.NodeUnmarshaler.
 func (b *Bool) UnmarshalYAML(n ast.Node) error {
-	b.Tok = n.GetToken()
-	s, err := scalarText(n, "boolean")
-	if err != nil {
-		return err
-	}
+	return decodeScalar(n, "boolean", &b.Tok, &b.B, parseBool)
+}
+
+func parseBool(s string) (bool, error) {
 	switch strings.ToLower(s) {
 	case "true", "yes":
-		b.B = true
+		return true, nil
 	case "false", "no":
-		b.B = false
-	default:
-		return errAt(b.Tok, fmt.Sprintf("want true/false or yes/no, got %q", s))
+		return false, nil
 	}
-	return nil
+	return false, fmt.Errorf("want true/false or yes/no, got %q", s)
 }
 
 // DurationRange is a fault length: a duration, a uniform range "5s..2m",
@@ -248,26 +226,29 @@ func (r *DurationRange) UnmarshalYAML(n ast.Node) error {
 		r.Exponential, r.Mean = true, d.Mean.D
 		return nil
 	}
-	s, err := scalarText(n, "duration")
-	if err != nil {
-		return err
-	}
+	var span [2]time.Duration
+	err := decodeScalar(n, "duration", &r.Tok, &span, parseDurationRange)
+	r.Min, r.Max = span[0], span[1]
+	return err
+}
+
+// parseDurationRange parses a duration or a range of them, "5s..2m".
+func parseDurationRange(s string) ([2]time.Duration, error) {
 	lo, hi, isRange := strings.Cut(s, "..")
 	a, err := parseDuration(strings.TrimSpace(lo))
 	if err != nil {
-		return errAt(r.Tok, err.Error())
+		return [2]time.Duration{}, err
 	}
 	b := a
 	if isRange {
 		if b, err = parseDuration(strings.TrimSpace(hi)); err != nil {
-			return errAt(r.Tok, err.Error())
+			return [2]time.Duration{}, err
 		}
 		if b < a {
-			return errAt(r.Tok, fmt.Sprintf("range %q ends before it starts", s))
+			return [2]time.Duration{}, fmt.Errorf("range %q ends before it starts", s)
 		}
 	}
-	r.Min, r.Max = a, b
-	return nil
+	return [2]time.Duration{a, b}, nil
 }
 
 // Set reports whether a value was given.
