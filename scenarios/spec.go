@@ -1,10 +1,11 @@
 package scenarios
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
-	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,7 +25,7 @@ var hostName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
 // reserved names are fault selectors and client hosts, not node names.
 func reservedName(s string) bool {
 	return s == "master" || s == "replicas" || s == "replica" || s == "clients" || s == "burst" ||
-		regexp.MustCompile(`^c[0-9]+$`).MatchString(s)
+		clientName.MatchString(s)
 }
 
 // validate turns the decoded file into a Spec, or an error at the first
@@ -32,43 +33,8 @@ func reservedName(s string) bool {
 // bugs are --bug names, switched on in every node besides the file's.
 func validate(f *fileYAML, bugs []string) (*spec.Spec, error) {
 	s := builder{&spec.Spec{Name: f.Name.V, Description: f.Description.V}}
-	if s.Name == "" {
-		return nil, errAt(f.Name.Tok, "the scenario needs a name")
-	}
-	s.Duration = f.Duration.D
-	if s.Duration <= 0 {
-		return nil, errAt(f.Duration.Tok, "duration must be greater than 0 (the length of the fault phase, e.g. 5m)")
-	}
-	s.HealTimeout = 5 * time.Minute
-	if f.HealTimeout.Tok != nil {
-		s.HealTimeout = f.HealTimeout.D
-	}
-	for _, seed := range f.Seeds {
-		if seed.N < 0 {
-			return nil, errAt(seed.Tok, "seeds are non-negative integers")
-		}
-		s.Seeds = append(s.Seeds, uint64(seed.N))
-	}
-	if len(s.Seeds) == 0 {
-		s.Seeds = []uint64{1}
-	}
-	s.Protocol = model.PSYNC2
-	if f.Protocol.Tok != nil {
-		p, err := model.ParseProtocol(f.Protocol.V)
-		if err != nil {
-			return nil, errAt(f.Protocol.Tok, err.Error())
-		}
-		s.Protocol = p
-	}
-	for _, b := range f.Bugs {
-		if err := s.Bugs.Enable(b.V); err != nil {
-			return nil, errAt(b.Tok, err.Error())
-		}
-	}
-	for _, b := range bugs {
-		if err := s.Bugs.Enable(b); err != nil {
-			return nil, &Error{Flag: "--bug " + b, Msg: err.Error()}
-		}
+	if err := s.validateTop(f, bugs); err != nil {
+		return nil, err
 	}
 	if err := s.validateNodes(f); err != nil {
 		return nil, err
@@ -119,6 +85,52 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// validateTop checks the top-level keys: name, duration, heal-timeout,
+// seeds, protocol and bugs (the file's and --bug's).
+func (s builder) validateTop(f *fileYAML, bugs []string) error {
+	if s.Name == "" {
+		return errAt(f.Name.Tok, "the scenario needs a name")
+	}
+	s.Duration = f.Duration.D
+	if s.Duration <= 0 {
+		return errAt(f.Duration.Tok, "duration must be greater than 0 (the length of the fault phase, e.g. 5m)")
+	}
+	s.HealTimeout = 5 * time.Minute
+	if f.HealTimeout.Tok != nil {
+		s.HealTimeout = f.HealTimeout.D
+	}
+	for _, seed := range f.Seeds {
+		if seed.N < 0 {
+			return errAt(seed.Tok, "seeds are non-negative integers")
+		}
+		s.Seeds = append(s.Seeds, uint64(seed.N))
+	}
+	if len(s.Seeds) == 0 {
+		s.Seeds = []uint64{1}
+	}
+	s.Protocol = model.PSYNC2
+	if f.Protocol.Tok != nil {
+		p, err := model.ParseProtocol(f.Protocol.V)
+		if err != nil {
+			return errAt(f.Protocol.Tok, err.Error())
+		}
+		s.Protocol = p
+	}
+	for _, b := range f.Bugs {
+		if err := s.Bugs.Enable(b.V); err != nil {
+			return errAt(b.Tok, err.Error())
+		}
+	}
+	for _, b := range bugs {
+		if err := s.Bugs.Enable(b); err != nil {
+			return &Error{Flag: "--bug " + b, Msg: err.Error()}
+		}
+	}
+	return nil
+}
+
+// validateNodes checks the nodes, their configuration and the topology:
+// replicaof names a node, no cycles, exactly one master.
 func (s builder) validateNodes(f *fileYAML) error {
 	if len(f.Nodes) == 0 {
 		return errAt(nil, "the scenario needs nodes")
@@ -133,31 +145,54 @@ func (s builder) validateNodes(f *fileYAML) error {
 	}
 	index := map[string]int{}
 	for i, n := range f.Nodes {
-		name := n.Name.V
-		switch {
-		case name == "":
-			return errAt(n.Name.Tok, "every node needs a name")
-		case !hostName.MatchString(name):
-			return errAt(n.Name.Tok, fmt.Sprintf("node name %q: use lowercase letters, digits and '-', starting with a letter", name))
-		case reservedName(name):
-			return errAt(n.Name.Tok, fmt.Sprintf("%q is reserved (fault selectors and client hosts)", name))
+		if err := s.addNode(n, base); err != nil {
+			return err
 		}
-		if _, dup := index[name]; dup {
-			return errAt(n.Name.Tok, fmt.Sprintf("node %q is defined twice", name))
-		}
-		index[name] = i
-		cfg := base
-		for _, it := range n.Config.Items {
-			if err := setConfig(&cfg, it); err != nil {
-				return err
-			}
-		}
-		if err := cfg.Validate(); err != nil {
-			return errAt(n.Name.Tok, err.Error())
-		}
-		s.Nodes = append(s.Nodes, spec.NodeSpec{Name: name, ReplicaOf: n.ReplicaOf.V, Config: cfg})
+		index[n.Name.V] = i
 	}
-	masters := 0
+	masters, err := s.resolveReplicaOf(f, index)
+	if err != nil {
+		return err
+	}
+	if err := s.checkCycles(f, index); err != nil {
+		return err
+	}
+	if masters != 1 {
+		return errAt(f.Nodes[0].Name.Tok, fmt.Sprintf("the topology needs exactly one master (a node without replicaof), found %d", masters))
+	}
+	return nil
+}
+
+// addNode checks a node's name and applies its own configuration on top of
+// the file's.
+func (s builder) addNode(n nodeYAML, base model.Config) error {
+	name := n.Name.V
+	switch {
+	case name == "":
+		return errAt(n.Name.Tok, "every node needs a name")
+	case !hostName.MatchString(name):
+		return errAt(n.Name.Tok, fmt.Sprintf("node name %q: use lowercase letters, digits and '-', starting with a letter", name))
+	case reservedName(name):
+		return errAt(n.Name.Tok, fmt.Sprintf("%q is reserved (fault selectors and client hosts)", name))
+	case s.node(name) != nil:
+		return errAt(n.Name.Tok, fmt.Sprintf("node %q is defined twice", name))
+	}
+	cfg := base
+	for _, it := range n.Config.Items {
+		if err := setConfig(&cfg, it); err != nil {
+			return err
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return errAt(n.Name.Tok, err.Error())
+	}
+	s.Nodes = append(s.Nodes, spec.NodeSpec{Name: name, ReplicaOf: n.ReplicaOf.V, Config: cfg})
+	return nil
+}
+
+// resolveReplicaOf points each replica at its master's host and port, and
+// counts the masters.
+func (s builder) resolveReplicaOf(f *fileYAML, index map[string]int) (masters int, err error) {
 	for i, n := range s.Nodes {
 		tk := f.Nodes[i].ReplicaOf.Tok
 		if n.ReplicaOf == "" {
@@ -167,13 +202,18 @@ func (s builder) validateNodes(f *fileYAML) error {
 		j, ok := index[n.ReplicaOf]
 		switch {
 		case !ok:
-			return errAt(tk, fmt.Sprintf("replicaof %q: no such node (nodes: %s)", n.ReplicaOf, s.nodeNames()))
+			return 0, errAt(tk, fmt.Sprintf("replicaof %q: no such node (nodes: %s)", n.ReplicaOf, s.nodeNames()))
 		case n.ReplicaOf == n.Name:
-			return errAt(tk, fmt.Sprintf("node %q cannot be a replica of itself", n.Name))
+			return 0, errAt(tk, fmt.Sprintf("node %q cannot be a replica of itself", n.Name))
 		}
 		s.Nodes[i].Config.ReplicaOfHost = n.ReplicaOf
 		s.Nodes[i].Config.ReplicaOfPort = s.Nodes[j].Config.Port
 	}
+	return masters, nil
+}
+
+// checkCycles follows replicaof from every node: it must end at a master.
+func (s builder) checkCycles(f *fileYAML, index map[string]int) error {
 	for i, n := range s.Nodes {
 		seen := map[string]bool{n.Name: true}
 		cur := n
@@ -184,9 +224,6 @@ func (s builder) validateNodes(f *fileYAML) error {
 			seen[cur.ReplicaOf] = true
 			cur = s.Nodes[index[cur.ReplicaOf]]
 		}
-	}
-	if masters != 1 {
-		return errAt(f.Nodes[0].Name.Tok, fmt.Sprintf("the topology needs exactly one master (a node without replicaof), found %d", masters))
 	}
 	return nil
 }
@@ -214,6 +251,7 @@ func (s builder) nodeNames() string {
 
 func (s builder) node(name string) *spec.NodeSpec { return s.Node(name) }
 
+// validateNetwork checks the default link and the per-link overrides.
 func (s builder) validateNetwork(f *fileYAML) error {
 	n := f.Network
 	s.Network.Link = sim.LinkConfig{
@@ -221,15 +259,7 @@ func (s builder) validateNetwork(f *fileYAML) error {
 		Jitter:               100 * time.Microsecond,
 		BandwidthBytesPerSec: 125_000_000,
 	}
-	if n.Latency.Tok != nil {
-		s.Network.Link.Latency = n.Latency.D
-	}
-	if n.Jitter.Tok != nil {
-		s.Network.Link.Jitter = n.Jitter.D
-	}
-	if n.Bandwidth.Tok != nil {
-		s.Network.Link.BandwidthBytesPerSec = n.Bandwidth.BytesPerSec
-	}
+	s.Network.Link = linkConfig(s.Network.Link, n.Latency, n.Jitter, n.Bandwidth)
 	if n.Segment.Tok != nil {
 		if n.Segment.N < 1 {
 			return errAt(n.Segment.Tok, "segment-size must be at least 1 byte")
@@ -243,113 +273,68 @@ func (s builder) validateNetwork(f *fileYAML) error {
 		s.Network.WindowBytes = int(n.Window.N)
 	}
 	for _, l := range n.Links {
-		if len(l.Between) != 2 {
-			tk := (*token.Token)(nil)
-			if len(l.Between) > 0 {
-				tk = l.Between[0].Tok
-			}
-			return errAt(tk, "a link override needs between: [a, b]")
+		lo, err := s.link(l)
+		if err != nil {
+			return err
 		}
-		for _, h := range l.Between {
-			if s.node(h.V) == nil && !regexp.MustCompile(`^c[0-9]+$`).MatchString(h.V) {
-				return errAt(h.Tok, fmt.Sprintf("link between %q: no such node (nodes: %s; clients are c1, c2, ...)", h.V, s.nodeNames()))
-			}
-		}
-		lc := s.Network.Link
-		if l.Latency.Tok != nil {
-			lc.Latency = l.Latency.D
-		}
-		if l.Jitter.Tok != nil {
-			lc.Jitter = l.Jitter.D
-		}
-		if l.Bandwidth.Tok != nil {
-			lc.BandwidthBytesPerSec = l.Bandwidth.BytesPerSec
-		}
-		s.Network.Links = append(s.Network.Links, spec.LinkOverride{A: l.Between[0].V, B: l.Between[1].V, Link: lc})
+		s.Network.Links = append(s.Network.Links, lo)
 	}
 	return nil
 }
 
+// linkConfig is c with the keys that are given.
+func linkConfig(c sim.LinkConfig, latency, jitter Duration, bandwidth Bandwidth) sim.LinkConfig {
+	if latency.Tok != nil {
+		c.Latency = latency.D
+	}
+	if jitter.Tok != nil {
+		c.Jitter = jitter.D
+	}
+	if bandwidth.Tok != nil {
+		c.BandwidthBytesPerSec = bandwidth.BytesPerSec
+	}
+	return c
+}
+
+// link is one entry of links: two hosts (nodes or clients) and what
+// changes on the default link between them.
+func (s builder) link(l linkYAML) (spec.LinkOverride, error) {
+	if len(l.Between) != 2 {
+		tk := (*token.Token)(nil)
+		if len(l.Between) > 0 {
+			tk = l.Between[0].Tok
+		}
+		return spec.LinkOverride{}, errAt(tk, "a link override needs between: [a, b]")
+	}
+	for _, h := range l.Between {
+		if s.node(h.V) == nil && !clientName.MatchString(h.V) {
+			return spec.LinkOverride{}, errAt(h.Tok, fmt.Sprintf("link between %q: no such node (nodes: %s; clients are c1, c2, ...)", h.V, s.nodeNames()))
+		}
+	}
+	lc := linkConfig(s.Network.Link, l.Latency, l.Jitter, l.Bandwidth)
+	return spec.LinkOverride{A: l.Between[0].V, B: l.Between[1].V, Link: lc}, nil
+}
+
+// validateWork checks the dataset and the workload.
 func (s builder) validateWork(f *fileYAML) error {
 	if d := f.Dataset; d != nil {
-		s.Dataset = spec.DatasetSpec{Keys: int(d.Keys.N), KeySize: 16, ValueSize: int(d.ValueSize.N)}
-		if d.KeySize.Tok != nil {
-			s.Dataset.KeySize = int(d.KeySize.N)
-		}
-		if d.Keys.N < 0 || d.Keys.N > 100_000_000 {
-			return errAt(d.Keys.Tok, "dataset keys must be between 0 and 100000000")
-		}
-		if d.ValueSize.Tok == nil {
-			s.Dataset.ValueSize = 100
+		if err := s.validateDataset(d); err != nil {
+			return err
 		}
 	}
 	w := f.Workload
 	if w == nil {
 		return nil
 	}
-	ws := spec.WorkloadSpec{Clients: 1, RatePerSec: w.Rate.F, Keys: 1000, KeySize: 16, ValueSize: 100, ReadsFrom: "master"}
-	if w.Clients.Tok != nil {
-		if w.Clients.N < 1 || w.Clients.N > 1000 {
-			return errAt(w.Clients.Tok, "clients must be between 1 and 1000")
-		}
-		ws.Clients = int(w.Clients.N)
+	ws, err := workShape(w)
+	if err != nil {
+		return err
 	}
-	if ws.RatePerSec < 0 {
-		return errAt(w.Rate.Tok, "rate must not be negative")
-	}
-	if w.Keys.Tok != nil {
-		if w.Keys.N < 1 {
-			return errAt(w.Keys.Tok, "keys must be at least 1")
-		}
-		ws.Keys = int(w.Keys.N)
-	}
-	if w.KeySize.Tok != nil {
-		if w.KeySize.N < 8 || w.KeySize.N > 1024 {
-			return errAt(w.KeySize.Tok, "key-size must be between 8 and 1024")
-		}
-		ws.KeySize = int(w.KeySize.N)
-	}
-	if w.ValueSize.Tok != nil {
-		ws.ValueSize = int(w.ValueSize.N)
-	}
-	if w.DB.Tok != nil {
-		if w.DB.N < 0 || w.DB.N > 15 {
-			return errAt(w.DB.Tok, "db must be between 0 and 15")
-		}
-		ws.DB = int(w.DB.N)
-	}
-	if w.ReadsFrom.Tok != nil {
-		switch w.ReadsFrom.V {
-		case "master", "replicas", "any":
-			ws.ReadsFrom = w.ReadsFrom.V
-		default:
-			return errAt(w.ReadsFrom.Tok, fmt.Sprintf("reads-from %q: want master, replicas or any", w.ReadsFrom.V))
-		}
+	if ws.Mix, err = mix(w.Mix); err != nil {
+		return err
 	}
 	replicas := len(s.Nodes) - 1
-	total := 0
-	for _, it := range w.Mix.Items {
-		if !contains(mixOps, it.Key) {
-			return errAt(it.KeyTk, fmt.Sprintf("unknown operation %q in mix (known: %s)", it.Key, strings.Join(mixOps, ", ")))
-		}
-		var p Int
-		if _, err := fmt.Sscan(it.Value, &p.N); err != nil || p.N < 0 || fmt.Sprint(p.N) != it.Value {
-			return errAt(it.ValTk, fmt.Sprintf("mix share %q: want a whole percentage", it.Value))
-		}
-		total += int(p.N)
-		if p.N > 0 {
-			ws.Mix = append(ws.Mix, spec.MixItem{Op: it.Key, Percent: int(p.N)})
-		}
-	}
-	if len(w.Mix.Items) == 0 {
-		ws.Mix = []spec.MixItem{{Op: "set", Percent: 100}}
-	} else if total != 100 {
-		return errAt(w.Mix.Tok, fmt.Sprintf("impossible mix: the shares add up to %d%%, not 100%%", total))
-	}
-	hasReads := false
-	for _, m := range ws.Mix {
-		hasReads = hasReads || m.Op == "get"
-	}
+	hasReads := slices.ContainsFunc(ws.Mix, func(m spec.MixItem) bool { return m.Op == "get" })
 	if ws.ReadsFrom == "replicas" && replicas == 0 && hasReads {
 		return errAt(w.ReadsFrom.Tok, "reads-from replicas, but the scenario has no replicas")
 	}
@@ -359,19 +344,115 @@ func (s builder) validateWork(f *fileYAML) error {
 			return errAt(w.Wait.Replicas.Tok, fmt.Sprintf("wait for %d replicas, but the scenario has %d", w.Wait.Replicas.N, replicas))
 		}
 	}
-	for _, b := range w.Bursts {
-		if b.At.Tok == nil || b.At.D >= s.Duration {
-			return errAt(b.At.Tok, fmt.Sprintf("burst at %s is outside the fault phase (duration %s)", b.At.D, s.Duration))
-		}
-		if b.Writes.N < 1 || b.Writes.N > 10_000_000 {
-			return errAt(b.Writes.Tok, "a burst has between 1 and 10000000 writes")
-		}
-		ws.Bursts = append(ws.Bursts, spec.Burst{At: b.At.D, Writes: int(b.Writes.N)})
+	if ws.Bursts, err = s.bursts(w.Bursts); err != nil {
+		return err
 	}
-	sort.SliceStable(ws.Bursts, func(i, j int) bool { return ws.Bursts[i].At < ws.Bursts[j].At })
 	if ws.RatePerSec > 0 && ws.RatePerSec/float64(ws.Clients) > 100_000 {
 		return errAt(w.Rate.Tok, "more than 100000 operations per second per client: add clients")
 	}
 	s.Workload = ws
 	return nil
+}
+
+func (s builder) validateDataset(d *dataYAML) error {
+	s.Dataset = spec.DatasetSpec{Keys: int(d.Keys.N), KeySize: 16, ValueSize: int(d.ValueSize.N)}
+	if d.KeySize.Tok != nil {
+		s.Dataset.KeySize = int(d.KeySize.N)
+	}
+	if d.Keys.N < 0 || d.Keys.N > 100_000_000 {
+		return errAt(d.Keys.Tok, "dataset keys must be between 0 and 100000000")
+	}
+	if d.ValueSize.Tok == nil {
+		s.Dataset.ValueSize = 100
+	}
+	return nil
+}
+
+// workShape is the workload's clients, rate, key space, value size,
+// database and where it reads from, with defaults for what is not given.
+func workShape(w *workYAML) (spec.WorkloadSpec, error) {
+	ws := spec.WorkloadSpec{Clients: 1, RatePerSec: w.Rate.F, Keys: 1000, KeySize: 16, ValueSize: 100, ReadsFrom: "master"}
+	if w.Clients.Tok != nil {
+		if w.Clients.N < 1 || w.Clients.N > 1000 {
+			return ws, errAt(w.Clients.Tok, "clients must be between 1 and 1000")
+		}
+		ws.Clients = int(w.Clients.N)
+	}
+	if ws.RatePerSec < 0 {
+		return ws, errAt(w.Rate.Tok, "rate must not be negative")
+	}
+	if w.Keys.Tok != nil {
+		if w.Keys.N < 1 {
+			return ws, errAt(w.Keys.Tok, "keys must be at least 1")
+		}
+		ws.Keys = int(w.Keys.N)
+	}
+	if w.KeySize.Tok != nil {
+		if w.KeySize.N < 8 || w.KeySize.N > 1024 {
+			return ws, errAt(w.KeySize.Tok, "key-size must be between 8 and 1024")
+		}
+		ws.KeySize = int(w.KeySize.N)
+	}
+	if w.ValueSize.Tok != nil {
+		ws.ValueSize = int(w.ValueSize.N)
+	}
+	if w.DB.Tok != nil {
+		if w.DB.N < 0 || w.DB.N > 15 {
+			return ws, errAt(w.DB.Tok, "db must be between 0 and 15")
+		}
+		ws.DB = int(w.DB.N)
+	}
+	if w.ReadsFrom.Tok != nil {
+		switch w.ReadsFrom.V {
+		case "master", "replicas", "any":
+			ws.ReadsFrom = w.ReadsFrom.V
+		default:
+			return ws, errAt(w.ReadsFrom.Tok, fmt.Sprintf("reads-from %q: want master, replicas or any", w.ReadsFrom.V))
+		}
+	}
+	return ws, nil
+}
+
+// mix is the shares of the operations: whole percentages adding up to
+// 100, or all sets when there is no mix.
+func mix(m mixYAML) ([]spec.MixItem, error) {
+	if len(m.Items) == 0 {
+		return []spec.MixItem{{Op: "set", Percent: 100}}, nil
+	}
+	var out []spec.MixItem
+	total := 0
+	for _, it := range m.Items {
+		if !slices.Contains(mixOps, it.Key) {
+			return nil, errAt(it.KeyTk, fmt.Sprintf("unknown operation %q in mix (known: %s)", it.Key, strings.Join(mixOps, ", ")))
+		}
+		p, err := strconv.Atoi(it.Value)
+		if err != nil || p < 0 || p > 100 || strconv.Itoa(p) != it.Value {
+			return nil, errAt(it.ValTk, fmt.Sprintf("mix share %q: want a whole percentage", it.Value))
+		}
+		total += p
+		if p > 0 {
+			out = append(out, spec.MixItem{Op: it.Key, Percent: p})
+		}
+	}
+	if total != 100 {
+		return nil, errAt(m.Tok, fmt.Sprintf("impossible mix: the shares add up to %d%%, not 100%%", total))
+	}
+	return out, nil
+}
+
+// bursts are writes pipelined at one instant of the fault phase, in time
+// order.
+func (s builder) bursts(list []burstYAML) ([]spec.Burst, error) {
+	var out []spec.Burst
+	for _, b := range list {
+		if b.At.Tok == nil || b.At.D >= s.Duration {
+			return nil, errAt(b.At.Tok, fmt.Sprintf("burst at %s is outside the fault phase (duration %s)", b.At.D, s.Duration))
+		}
+		if b.Writes.N < 1 || b.Writes.N > 10_000_000 {
+			return nil, errAt(b.Writes.Tok, "a burst has between 1 and 10000000 writes")
+		}
+		out = append(out, spec.Burst{At: b.At.D, Writes: int(b.Writes.N)})
+	}
+	slices.SortStableFunc(out, func(a, b spec.Burst) int { return cmp.Compare(a.At, b.At) })
+	return out, nil
 }
