@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,16 +25,27 @@ func (s builder) validateFaults(f *fileYAML) error {
 	return nil
 }
 
+// selector is a node: one by name, or master, replicas, replica.
 func (s builder) selector(t Text) (faults.Selector, error) {
-	switch t.V {
-	case "master", "replicas", "replica":
-		return faults.Selector(t.V), nil
-	}
-	if s.node(t.V) != nil {
-		return faults.Selector(t.V), nil
-	}
-	return "", errAt(t.Tok, fmt.Sprintf("unknown node %q (nodes: %s; or master, replicas, replica)", t.V, s.nodeNames()))
+	return s.selectorOf(t, nodeSelectors)
 }
+
+// selectorOf is a node name or one of the selectors; an unknown name gets
+// the closest of the node names and the selectors.
+func (s builder) selectorOf(t Text, selectors []string) (faults.Selector, error) {
+	if slices.Contains(nodeSelectors, t.V) || s.node(t.V) != nil {
+		return faults.Selector(t.V), nil
+	}
+	return "", errAt(t.Tok, fmt.Sprintf("unknown node %q (nodes: %s; or master, replicas, replica)%s",
+		t.V, s.nodeNames(), didYouMean(t.V, slices.Concat(s.names(), selectors))))
+}
+
+// The selectors of a node (besides its name), and of a host: a node or
+// the clients (one client is c1, c2, ...).
+var (
+	nodeSelectors = []string{string(faults.SelectMaster), string(faults.SelectReplicas), string(faults.SelectReplica)}
+	hostSelectors = slices.Concat(nodeSelectors, []string{string(faults.SelectClients)})
+)
 
 // hostSelector is selector plus client hosts: "clients" (every client) or
 // one client (c1, c2, ...). Partitions and link faults can cut clients off.
@@ -48,7 +60,7 @@ func (s builder) hostSelector(t Text) (faults.Selector, error) {
 		}
 		return faults.Selector(t.V), nil
 	}
-	return s.selector(t)
+	return s.selectorOf(t, hostSelectors)
 }
 
 func (s builder) pair(list []Text, verb string, tok *token.Token) ([2]faults.Selector, error) {
@@ -135,6 +147,9 @@ func joinVerbs(verbs []faults.Verb) string {
 	return b.String()
 }
 
+// randomVerbs are the verbs a random fault can have: all but partition.
+var randomVerbs = []string{"disconnect", "stall", "crash", "restart", "pause", "failover"}
+
 // randomAction is the verb of random: and its targets, between: or node:.
 func (s builder) randomAction(fy *faultYAML) (faults.Action, error) {
 	a := faults.Action{Verb: faults.Verb(fy.Random.V)}
@@ -148,7 +163,7 @@ func (s builder) randomAction(fy *faultYAML) (faults.Action, error) {
 		}
 		a.Node, err = s.selector(fy.Node)
 	default:
-		return a, errAt(fy.Random.Tok, fmt.Sprintf("random %q: want disconnect, stall, crash, restart, pause or failover", fy.Random.V))
+		return a, errAt(fy.Random.Tok, fmt.Sprintf("random %q: want disconnect, stall, crash, restart, pause or failover%s", fy.Random.V, didYouMean(fy.Random.V, randomVerbs)))
 	}
 	return a, err
 }

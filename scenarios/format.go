@@ -1,6 +1,11 @@
 package scenarios
 
 import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/token"
 )
@@ -167,6 +172,12 @@ func (f *faultYAML) UnmarshalYAML(n ast.Node) error {
 	return nil
 }
 
+// boundsYAML is an expectation's {min: N, max: N}.
+type boundsYAML struct {
+	Min *Int `yaml:"min"`
+	Max *Int `yaml:"max"`
+}
+
 // expectYAML keeps expectations in file order.
 type expectYAML struct {
 	Items []expectItem
@@ -198,10 +209,7 @@ func (e *expectYAML) UnmarshalYAML(n ast.Node) error {
 		it := expectItem{Key: key, KeyTk: kv.Key.GetToken()}
 		switch v := kv.Value.(type) {
 		case *ast.MappingNode:
-			var b struct {
-				Min *Int `yaml:"min"`
-				Max *Int `yaml:"max"`
-			}
+			var b boundsYAML
 			if err := nodeToStrict(v, &b); err != nil {
 				return err
 			}
@@ -227,4 +235,106 @@ func (e *expectYAML) UnmarshalYAML(n ast.Node) error {
 		e.Items = append(e.Items, it)
 	}
 	return nil
+}
+
+// checkKeys walks a node against the type it decodes into and reports the
+// first key that is not one of the type's, naming the section (path, as
+// --set spells it: workload, faults.0, network.links.1; "" at the top)
+// and the closest known key. The decoder would refuse the key too, but
+// without knowing the section or the keys it could have been.
+// Free-form mappings (config, mix, the figures of expect) are checked
+// where they are validated; wrong shapes are left to the decoder.
+func checkKeys(n ast.Node, t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if form, ok := mappingForms[t]; ok {
+		if _, isMap := n.(*ast.MappingNode); isMap {
+			t = form
+		}
+	}
+	switch t.Kind() {
+	case reflect.Slice:
+		if seq, ok := n.(*ast.SequenceNode); ok {
+			for i, v := range seq.Values {
+				if err := checkKeys(v, t.Elem(), joinPath(path, strconv.Itoa(i))); err != nil {
+					return err
+				}
+			}
+		}
+	case reflect.Map, reflect.Struct:
+		if m, ok := n.(*ast.MappingNode); ok {
+			return checkMappingKeys(m, t, path)
+		}
+	}
+	return nil
+}
+
+// checkMappingKeys checks the keys of a mapping that decodes into the
+// struct or map t, and the values under them.
+func checkMappingKeys(m *ast.MappingNode, t reflect.Type, path string) error {
+	fields := yamlFields(t)
+	if t.Kind() == reflect.Struct && len(fields) == 0 {
+		return nil // a scalar value type, or a free-form mapping
+	}
+	for _, kv := range m.Values {
+		if kv.Key == nil || kv.Key.IsMergeKey() {
+			continue
+		}
+		key, err := scalarText(kv.Key, "key")
+		if err != nil {
+			return err
+		}
+		var vt reflect.Type
+		if t.Kind() == reflect.Map {
+			vt = t.Elem()
+		} else if vt = fields[key]; vt == nil {
+			return errAt(kv.Key.GetToken(), unknownKey(key, path, fields))
+		}
+		if err := checkKeys(kv.Value, vt, joinPath(path, key)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mappingForms are the custom-decoded types whose mapping form has fixed
+// keys: a fault length's {dist, mean}; expect's {min, max} per figure.
+var mappingForms = map[reflect.Type]reflect.Type{
+	reflect.TypeFor[DurationRange](): reflect.TypeFor[distYAML](),
+	reflect.TypeFor[expectYAML]():    reflect.TypeFor[map[string]boundsYAML](),
+}
+
+// yamlFields maps the yaml keys of a struct's fields to their types.
+func yamlFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	if t.Kind() != reflect.Struct {
+		return out
+	}
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if f.IsExported() && name != "" && name != "-" {
+			out[name] = f.Type
+		}
+	}
+	return out
+}
+
+func unknownKey(key, path string, fields map[string]reflect.Type) string {
+	in := ""
+	if path != "" {
+		in = " in " + path
+	}
+	known := make([]string, 0, len(fields))
+	for k := range fields {
+		known = append(known, k)
+	}
+	return fmt.Sprintf("unknown key %q%s%s", key, in, didYouMean(key, known))
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
 }

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -80,6 +82,9 @@ func Load(name string, src []byte, ov Overrides) (*spec.Spec, error) {
 		for _, n := range added {
 			ast.Walk(tokenVisitor(func(tk *token.Token) { from[tk] = o }), n)
 		}
+	}
+	if err := checkKeys(body, reflect.TypeFor[fileYAML](), ""); err != nil {
+		return nil, wrapErr(name, src, err, from)
 	}
 	var raw fileYAML
 	if err := nodeToStrict(body, &raw); err != nil {
@@ -237,3 +242,64 @@ func newEntry(key string) (*ast.MappingValueNode, error) {
 }
 
 var plainKey = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]*$`)
+
+// didYouMean returns ` (did you mean "x"?)` naming the word of known
+// closest to word, to end an error about an unknown word, or "" when none
+// is close. Close is at most one edit (a letter added, dropped, changed,
+// or two neighbours swapped) in a word of up to five letters, at most two
+// in a longer one; case does not count. Ties go to the alphabetically
+// first.
+func didYouMean(word string, known []string) string {
+	limit := min(2, max(1, utf8.RuneCountInString(word)/3))
+	w := []rune(strings.ToLower(word))
+	best, bestDist := "", limit+1
+	for _, k := range known {
+		if k == word {
+			continue
+		}
+		d := editDistance(w, []rune(strings.ToLower(k)), limit)
+		if d < bestDist || d == bestDist && best != "" && k < best {
+			best, bestDist = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the optimal string alignment distance between a and b
+// (Damerau-Levenshtein without edits of a substring twice), or limit+1
+// when it is more than limit.
+func editDistance(a, b []rune, limit int) int {
+	if abs(len(a)-len(b)) > limit {
+		return limit + 1
+	}
+	// d[i][j] is the distance between a[:i] and b[:j]; three rows suffice.
+	prev2, prev, cur := make([]int, len(b)+1), make([]int, len(b)+1), make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return min(prev[len(b)], limit+1)
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

@@ -18,6 +18,9 @@ import (
 
 var mixOps = []string{"set", "get", "incr", "append", "del"}
 
+// readsFrom are the values of a workload's reads-from.
+var readsFrom = []string{"master", "replicas", "any"}
+
 var clientName = regexp.MustCompile(`^c[0-9]+$`)
 
 var hostName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
@@ -112,18 +115,18 @@ func (s builder) validateTop(f *fileYAML, bugs []string) error {
 	if f.Protocol.Tok != nil {
 		p, err := model.ParseProtocol(f.Protocol.V)
 		if err != nil {
-			return errAt(f.Protocol.Tok, err.Error())
+			return errAt(f.Protocol.Tok, err.Error()+didYouMean(f.Protocol.V, protocolNames))
 		}
 		s.Protocol = p
 	}
 	for _, b := range f.Bugs {
 		if err := s.Bugs.Enable(b.V); err != nil {
-			return errAt(b.Tok, err.Error())
+			return errAt(b.Tok, err.Error()+didYouMean(b.V, model.BugNames()))
 		}
 	}
 	for _, b := range bugs {
 		if err := s.Bugs.Enable(b); err != nil {
-			return &Error{Flag: "--bug " + b, Msg: err.Error()}
+			return &Error{Flag: "--bug " + b, Msg: err.Error() + didYouMean(b, model.BugNames())}
 		}
 	}
 	return nil
@@ -202,7 +205,7 @@ func (s builder) resolveReplicaOf(f *fileYAML, index map[string]int) (masters in
 		j, ok := index[n.ReplicaOf]
 		switch {
 		case !ok:
-			return 0, errAt(tk, fmt.Sprintf("replicaof %q: no such node (nodes: %s)", n.ReplicaOf, s.nodeNames()))
+			return 0, errAt(tk, fmt.Sprintf("replicaof %q: no such node (nodes: %s)%s", n.ReplicaOf, s.nodeNames(), didYouMean(n.ReplicaOf, s.names())))
 		case n.ReplicaOf == n.Name:
 			return 0, errAt(tk, fmt.Sprintf("node %q cannot be a replica of itself", n.Name))
 		}
@@ -232,22 +235,31 @@ func (s builder) checkCycles(f *fileYAML, index map[string]int) error {
 // when the parameter is unknown, else at the value.
 func setConfig(cfg *model.Config, it configItem) error {
 	err := cfg.Set(it.Key, it.Value)
+	key := strings.ToLower(it.Key)
 	switch {
 	case err == nil:
 		return nil
-	case !slices.Contains(model.ConfigNames(), strings.ToLower(it.Key)):
-		return errAt(it.KeyTk, err.Error())
+	case !slices.Contains(model.ConfigNames(), key):
+		return errAt(it.KeyTk, err.Error()+didYouMean(key, model.ConfigNames()))
+	case key == "protocol":
+		return errAt(it.ValTk, err.Error()+didYouMean(strings.TrimSpace(it.Value), protocolNames))
 	}
 	return errAt(it.ValTk, err.Error())
 }
 
-func (s builder) nodeNames() string {
+// protocolNames are the values of protocol:, top level or per node.
+var protocolNames = []string{model.PSYNC2.String(), model.PSYNC.String(), model.SYNC.String()}
+
+// names are the nodes' names, in file order.
+func (s builder) names() []string {
 	var names []string
 	for _, n := range s.Nodes {
 		names = append(names, n.Name)
 	}
-	return strings.Join(names, ", ")
+	return names
 }
+
+func (s builder) nodeNames() string { return strings.Join(s.names(), ", ") }
 
 func (s builder) node(name string) *spec.NodeSpec { return s.Node(name) }
 
@@ -308,7 +320,7 @@ func (s builder) link(l linkYAML) (spec.LinkOverride, error) {
 	}
 	for _, h := range l.Between {
 		if s.node(h.V) == nil && !clientName.MatchString(h.V) {
-			return spec.LinkOverride{}, errAt(h.Tok, fmt.Sprintf("link between %q: no such node (nodes: %s; clients are c1, c2, ...)", h.V, s.nodeNames()))
+			return spec.LinkOverride{}, errAt(h.Tok, fmt.Sprintf("link between %q: no such node (nodes: %s; clients are c1, c2, ...)%s", h.V, s.nodeNames(), didYouMean(h.V, s.names())))
 		}
 	}
 	lc := linkConfig(s.Network.Link, l.Latency, l.Jitter, l.Bandwidth)
@@ -403,12 +415,10 @@ func workShape(w *workYAML) (spec.WorkloadSpec, error) {
 		ws.DB = int(w.DB.N)
 	}
 	if w.ReadsFrom.Tok != nil {
-		switch w.ReadsFrom.V {
-		case "master", "replicas", "any":
-			ws.ReadsFrom = w.ReadsFrom.V
-		default:
-			return ws, errAt(w.ReadsFrom.Tok, fmt.Sprintf("reads-from %q: want master, replicas or any", w.ReadsFrom.V))
+		if !slices.Contains(readsFrom, w.ReadsFrom.V) {
+			return ws, errAt(w.ReadsFrom.Tok, fmt.Sprintf("reads-from %q: want master, replicas or any%s", w.ReadsFrom.V, didYouMean(w.ReadsFrom.V, readsFrom)))
 		}
+		ws.ReadsFrom = w.ReadsFrom.V
 	}
 	return ws, nil
 }
@@ -423,7 +433,7 @@ func mix(m mixYAML) ([]spec.MixItem, error) {
 	total := 0
 	for _, it := range m.Items {
 		if !slices.Contains(mixOps, it.Key) {
-			return nil, errAt(it.KeyTk, fmt.Sprintf("unknown operation %q in mix (known: %s)", it.Key, strings.Join(mixOps, ", ")))
+			return nil, errAt(it.KeyTk, fmt.Sprintf("unknown operation %q in mix (known: %s)%s", it.Key, strings.Join(mixOps, ", "), didYouMean(it.Key, mixOps)))
 		}
 		p, err := strconv.Atoi(it.Value)
 		if err != nil || p < 0 || p > 100 || strconv.Itoa(p) != it.Value {

@@ -210,15 +210,12 @@ type DurationRange struct {
 func (r *DurationRange) UnmarshalYAML(n ast.Node) error {
 	r.Tok = n.GetToken()
 	if m, ok := n.(*ast.MappingNode); ok {
-		var d struct {
-			Dist Text     `yaml:"dist"`
-			Mean Duration `yaml:"mean"`
-		}
+		var d distYAML
 		if err := yaml.NodeToValue(m, &d, yaml.DisallowUnknownField()); err != nil {
 			return err
 		}
 		if d.Dist.V != "exponential" {
-			return errAt(r.Tok, fmt.Sprintf("unknown distribution %q (want exponential)", d.Dist.V))
+			return errAt(r.Tok, fmt.Sprintf("unknown distribution %q (want exponential)%s", d.Dist.V, didYouMean(d.Dist.V, []string{"exponential"})))
 		}
 		if d.Mean.D <= 0 {
 			return errAt(r.Tok, "an exponential distribution needs mean > 0")
@@ -249,6 +246,12 @@ func parseDurationRange(s string) ([2]time.Duration, error) {
 		}
 	}
 	return [2]time.Duration{a, b}, nil
+}
+
+// distYAML is the mapping form of a DurationRange.
+type distYAML struct {
+	Dist Text     `yaml:"dist"`
+	Mean Duration `yaml:"mean"`
 }
 
 // Set reports whether a value was given.
