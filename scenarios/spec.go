@@ -366,16 +366,47 @@ func (s builder) validateWork(f *fileYAML) error {
 	return nil
 }
 
+// validateDataset checks the keys loaded before the start: how many, and
+// their sizes.
 func (s builder) validateDataset(d *dataYAML) error {
-	s.Dataset = spec.DatasetSpec{Keys: int(d.Keys.N), KeySize: 16, ValueSize: int(d.ValueSize.N)}
+	s.Dataset = spec.DatasetSpec{Keys: int(d.Keys.N), KeySize: 16, ValueSize: 100}
+	if d.Keys.N < 0 || d.Keys.N > maxKeys {
+		return errAt(d.Keys.Tok, fmt.Sprintf("dataset keys must be between 0 and %d", maxKeys))
+	}
 	if d.KeySize.Tok != nil {
+		if err := checkKeySize(d.KeySize); err != nil {
+			return err
+		}
 		s.Dataset.KeySize = int(d.KeySize.N)
 	}
-	if d.Keys.N < 0 || d.Keys.N > 100_000_000 {
-		return errAt(d.Keys.Tok, "dataset keys must be between 0 and 100000000")
+	if d.ValueSize.Tok != nil {
+		if err := checkValueSize(d.ValueSize); err != nil {
+			return err
+		}
+		s.Dataset.ValueSize = int(d.ValueSize.N)
 	}
-	if d.ValueSize.Tok == nil {
-		s.Dataset.ValueSize = 100
+	return nil
+}
+
+// Limits of a key space and of its keys and values. A value is at most
+// Redis's proto-max-bulk-len (512mb by default).
+const (
+	maxKeys         = 100_000_000
+	minKeySizeBytes = 8
+	maxKeySizeBytes = 1024
+	maxValueBytes   = 512 << 20
+)
+
+func checkKeySize(n Int) error {
+	if n.N < minKeySizeBytes || n.N > maxKeySizeBytes {
+		return errAt(n.Tok, fmt.Sprintf("key-size must be between %d and %d", minKeySizeBytes, maxKeySizeBytes))
+	}
+	return nil
+}
+
+func checkValueSize(z Size) error {
+	if z.N < 1 || z.N > maxValueBytes {
+		return errAt(z.Tok, "value-size must be between 1 byte and 512mb (Redis's proto-max-bulk-len)")
 	}
 	return nil
 }
@@ -394,18 +425,21 @@ func workShape(w *workYAML) (spec.WorkloadSpec, error) {
 		return ws, errAt(w.Rate.Tok, "rate must not be negative")
 	}
 	if w.Keys.Tok != nil {
-		if w.Keys.N < 1 {
-			return ws, errAt(w.Keys.Tok, "keys must be at least 1")
+		if w.Keys.N < 1 || w.Keys.N > maxKeys {
+			return ws, errAt(w.Keys.Tok, fmt.Sprintf("keys must be between 1 and %d", maxKeys))
 		}
 		ws.Keys = int(w.Keys.N)
 	}
 	if w.KeySize.Tok != nil {
-		if w.KeySize.N < 8 || w.KeySize.N > 1024 {
-			return ws, errAt(w.KeySize.Tok, "key-size must be between 8 and 1024")
+		if err := checkKeySize(w.KeySize); err != nil {
+			return ws, err
 		}
 		ws.KeySize = int(w.KeySize.N)
 	}
 	if w.ValueSize.Tok != nil {
+		if err := checkValueSize(w.ValueSize); err != nil {
+			return ws, err
+		}
 		ws.ValueSize = int(w.ValueSize.N)
 	}
 	if w.DB.Tok != nil {

@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"fmt"
+	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -117,10 +119,17 @@ func (b *Bandwidth) UnmarshalYAML(n ast.Node) error {
 	return decodeScalar(n, "bandwidth", &b.Tok, &b.BytesPerSec, parseBandwidth)
 }
 
+// parseBandwidth parses a link speed of at least one byte per second
+// (0 would be an unlimited link, which is the absence of the key, not a
+// value of it).
 func parseBandwidth(s string) (int64, error) {
 	l := strings.ToLower(strings.TrimSpace(s))
 	if strings.HasSuffix(l, "/s") {
-		return model.ParseBytes(strings.TrimSuffix(l, "/s"))
+		v, err := model.ParseBytes(strings.TrimSuffix(l, "/s"))
+		if err == nil && v < 1 {
+			return 0, fmt.Errorf("bandwidth %q is less than 1 byte per second", s)
+		}
+		return v, err
 	}
 	for _, u := range []struct {
 		suffix string
@@ -129,8 +138,11 @@ func parseBandwidth(s string) (int64, error) {
 		if strings.HasSuffix(l, u.suffix) {
 			num := strings.TrimSuffix(l, u.suffix)
 			f, err := strconv.ParseFloat(num, 64)
-			if err != nil || f <= 0 {
+			if err != nil || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) || f*u.bits/8 > math.MaxInt64/2 {
 				break
+			}
+			if f*u.bits/8 < 1 {
+				return 0, fmt.Errorf("bandwidth %q is less than 1 byte per second", s)
 			}
 			return int64(f * u.bits / 8), nil
 		}
@@ -168,13 +180,21 @@ func (f *Float) UnmarshalYAML(n ast.Node) error {
 	return decodeScalar(n, "number", &f.Tok, &f.F, parseFloat)
 }
 
+// parseFloat parses a finite number: NaN and infinities, in Go's
+// spelling or YAML's (.nan, .inf), and numbers too large for a float64
+// are refused.
 func parseFloat(s string) (float64, error) {
 	v, err := strconv.ParseFloat(s, 64)
+	if nonFinite.MatchString(s) || math.IsInf(v, 0) || math.IsNaN(v) {
+		return 0, fmt.Errorf("%q is not a finite number", s)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("invalid number %q", s)
 	}
 	return v, nil
 }
+
+var nonFinite = regexp.MustCompile(`(?i)^[+-]?\.?(inf|infinity|nan)$`)
 
 // Bool accepts true/false and Redis's yes/no.
 type Bool struct {
