@@ -278,7 +278,7 @@ func checkMappingKeys(m *ast.MappingNode, t reflect.Type, path string) error {
 		return nil // a scalar value type, or a free-form mapping
 	}
 	for _, kv := range m.Values {
-		if kv.Key == nil || kv.Key.IsMergeKey() {
+		if kv.Key.IsMergeKey() {
 			continue
 		}
 		key, err := scalarText(kv.Key, "key")
@@ -337,4 +337,32 @@ func joinPath(path, key string) string {
 		return key
 	}
 	return path + "." + key
+}
+
+// noTags reports the first YAML tag (!x, !!str) in a document. The format
+// has no use for them, and the decoder can crash on a tagged value where
+// it expects a list or a mapping.
+func noTags(n ast.Node) error {
+	var tag *ast.TagNode
+	ast.Walk(visitor(func(n ast.Node) bool {
+		if t, ok := n.(*ast.TagNode); ok && tag == nil {
+			tag = t
+		}
+		return tag == nil
+	}), n)
+	if tag == nil {
+		return nil
+	}
+	return errAt(tag.GetToken(), fmt.Sprintf("tag %q: YAML tags are not part of the scenario format", tag.Start.Value))
+}
+
+// visitor is an ast.Visitor that goes on into a node's children while it
+// returns true.
+type visitor func(ast.Node) bool
+
+func (v visitor) Visit(n ast.Node) ast.Visitor {
+	if v(n) {
+		return v
+	}
+	return nil
 }

@@ -65,6 +65,9 @@ func LoadFile(path string, ov Overrides) (*spec.Spec, error) {
 // error in a value that an override put in the file names the override,
 // not a place in the file.
 func Load(name string, src []byte, ov Overrides) (*spec.Spec, error) {
+	// YAML reads "\r\n" and "\r" as "\n"; the parser miscounts lines
+	// when they are mixed, so it sees only "\n".
+	src = []byte(lineBreaks.Replace(string(src)))
 	f, err := parser.ParseBytes(src, 0)
 	if err != nil {
 		return nil, wrapErr(name, src, err, nil)
@@ -82,6 +85,9 @@ func Load(name string, src []byte, ov Overrides) (*spec.Spec, error) {
 		for _, n := range added {
 			ast.Walk(tokenVisitor(func(tk *token.Token) { from[tk] = o }), n)
 		}
+	}
+	if err := noTags(body); err != nil {
+		return nil, wrapErr(name, src, err, from)
 	}
 	if err := checkKeys(body, reflect.TypeFor[fileYAML](), ""); err != nil {
 		return nil, wrapErr(name, src, err, from)
@@ -139,16 +145,29 @@ func wrapErr(name string, src []byte, err error, from map[*token.Token]Override)
 	return &Error{File: name, Msg: err.Error()}
 }
 
+// positioned is an error at a token, with the line and a caret under the
+// token's column (in characters, as the parser counts). A token past the
+// end of its line (an empty value at the end of the file) gets the caret
+// just after the line.
 func positioned(name string, src []byte, tk *token.Token, msg string) *Error {
 	e := &Error{File: name, Line: tk.Position.Line, Col: tk.Position.Column, Msg: msg}
-	lines := strings.Split(string(src), "\n")
+	lines := sourceLines(src)
 	if e.Line >= 1 && e.Line <= len(lines) {
-		line := strings.TrimRight(lines[e.Line-1], "\r")
-		pad := strings.Repeat(" ", max(e.Col-1, 0))
+		line := lines[e.Line-1]
+		e.Col = min(max(e.Col, 1), utf8.RuneCountInString(line)+1)
+		pad := strings.Repeat(" ", e.Col-1)
 		e.Excerpt = fmt.Sprintf("%5d | %s\n      | %s^", e.Line, line, pad)
 	}
 	return e
 }
+
+// sourceLines splits a file into lines as YAML does: at "\r\n", "\n" or
+// a lone "\r".
+func sourceLines(src []byte) []string {
+	return strings.Split(lineBreaks.Replace(string(src)), "\n")
+}
+
+var lineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 
 // applySet overrides one key, given as a dotted path and a YAML value, in
 // the parsed document, and returns the nodes it added. A missing key is
