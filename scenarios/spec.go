@@ -79,15 +79,6 @@ func expectation(it expectItem) (spec.Expectation, error) {
 // builder validates into a Spec.
 type builder struct{ *spec.Spec }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // validateTop checks the top-level keys: name, duration, heal-timeout,
 // seeds, protocol and bugs (the file's and --bug's).
 func (s builder) validateTop(f *fileYAML, bugs []string) error {
