@@ -457,11 +457,10 @@ func formatBytes(n int64) string {
 	return s + " " + []string{"B", "KiB", "MiB", "GiB", "TiB"}[i]
 }
 
-// roundDuration keeps about three significant digits.
+// roundDuration keeps milliseconds of seconds, microseconds of
+// milliseconds.
 func roundDuration(d time.Duration) time.Duration {
 	switch {
-	case d >= 10*time.Second:
-		return d.Round(10 * time.Millisecond)
 	case d >= time.Second:
 		return d.Round(time.Millisecond)
 	case d >= time.Millisecond:

@@ -174,8 +174,8 @@ func (f *faultYAML) UnmarshalYAML(n ast.Node) error {
 
 // boundsYAML is an expectation's {min: N, max: N}.
 type boundsYAML struct {
-	Min *Int `yaml:"min"`
-	Max *Int `yaml:"max"`
+	Min *Text `yaml:"min"`
+	Max *Text `yaml:"max"`
 }
 
 // expectYAML keeps expectations in file order.
@@ -186,10 +186,12 @@ type expectYAML struct {
 type expectItem struct {
 	Key   string
 	KeyTk *token.Token
-	// One of: an exact number, a boolean, or bounds.
-	Eq       *int64
+	// One of: an exact value, a boolean, or bounds. Values stay text until
+	// the figure's kind says how to read them (a count, a size, a
+	// duration).
+	Eq       *Text
 	Bool     *bool
-	Min, Max *int64
+	Min, Max *Text
 }
 
 // UnmarshalYAML implements yaml.NodeUnmarshaler.
@@ -216,21 +218,16 @@ func (e *expectYAML) UnmarshalYAML(n ast.Node) error {
 			if b.Min == nil && b.Max == nil {
 				return errAt(v.GetToken(), "bounds need min, max or both")
 			}
-			if b.Min != nil {
-				it.Min = &b.Min.N
-			}
-			if b.Max != nil {
-				it.Max = &b.Max.N
-			}
+			it.Min, it.Max = b.Min, b.Max
 		case *ast.BoolNode:
 			b := v.Value
 			it.Bool = &b
 		default:
-			var i Int
-			if err := i.UnmarshalYAML(kv.Value); err != nil {
+			var t Text
+			if err := t.UnmarshalYAML(kv.Value); err != nil {
 				return errAt(kv.Value.GetToken(), "an expectation is a number, true/false, or {min: N, max: N}")
 			}
-			it.Eq = &i.N
+			it.Eq = &t
 		}
 		e.Items = append(e.Items, it)
 	}

@@ -61,19 +61,84 @@ func validate(f *fileYAML, bugs []string) (*spec.Spec, error) {
 	return s.Spec, nil
 }
 
-// expectation checks one expect: entry against the figures table.
+// expectation checks one expect: entry against the figures table and reads
+// its values in the figure's unit: a count, a size (4mb) or a duration
+// (30s).
 func expectation(it expectItem) (spec.Expectation, error) {
-	e := spec.Expectation{Name: it.Key, Eq: it.Eq, Bool: it.Bool, Min: it.Min, Max: it.Max}
+	e := spec.Expectation{Name: it.Key, Bool: it.Bool}
 	f, ok := FigureByName(it.Key)
 	switch {
 	case !ok || !f.Expectable:
-		return e, errAt(it.KeyTk, fmt.Sprintf("unknown figure %q (known: %s)", it.Key, strings.Join(expectableNames(), ", ")))
+		return e, errAt(it.KeyTk, fmt.Sprintf("unknown figure %q%s (known: %s)", it.Key, didYouMean(it.Key, expectableNames()), strings.Join(expectableNames(), ", ")))
 	case f.Kind == KindBool && it.Bool == nil:
 		return e, errAt(it.KeyTk, fmt.Sprintf("%s is true or false", it.Key))
 	case f.Kind != KindBool && it.Bool != nil:
-		return e, errAt(it.KeyTk, fmt.Sprintf("%s is a %s: a number or {min: N, max: N}", it.Key, f.Kind))
+		return e, errAt(it.KeyTk, fmt.Sprintf("%s is a %s: %s or {min: ..., max: ...}", it.Key, f.Kind, kindExample(f.Kind)))
+	case f.Kind == KindBool:
+		e.Want = fmt.Sprint(*it.Bool)
+		return e, nil
 	}
+	var err error
+	if e.Eq, err = expectValue(f, it.Eq); err != nil {
+		return e, err
+	}
+	if e.Min, err = expectValue(f, it.Min); err != nil {
+		return e, err
+	}
+	if e.Max, err = expectValue(f, it.Max); err != nil {
+		return e, err
+	}
+	e.Want = wantText(it)
 	return e, nil
+}
+
+// expectValue reads one value of an expectation in the figure's unit.
+func expectValue(f *Figure, t *Text) (*int64, error) {
+	if t == nil {
+		return nil, nil
+	}
+	var n int64
+	var err error
+	switch f.Kind {
+	case KindBytes:
+		n, err = model.ParseBytes(t.V)
+	case KindDuration:
+		var d time.Duration
+		d, err = parseDuration(t.V)
+		n = int64(d)
+	default:
+		n, err = strconv.ParseInt(t.V, 10, 64)
+		if err == nil && n < 0 {
+			err = fmt.Errorf("a count is not negative")
+		}
+	}
+	if err != nil {
+		return nil, errAt(t.Tok, fmt.Sprintf("%s is a %s: want %s, got %q", f.Name, f.Kind, kindExample(f.Kind), t.V))
+	}
+	return &n, nil
+}
+
+func kindExample(k Kind) string {
+	switch k {
+	case KindBytes:
+		return "a size (4mb, 1000)"
+	case KindDuration:
+		return "a duration (500ms, 30s)"
+	}
+	return "a whole number"
+}
+
+// wantText renders an expectation as written: "0", ">= 1", "1..5", "<= 30s".
+func wantText(it expectItem) string {
+	switch {
+	case it.Eq != nil:
+		return it.Eq.V
+	case it.Min != nil && it.Max != nil:
+		return it.Min.V + ".." + it.Max.V
+	case it.Min != nil:
+		return ">= " + it.Min.V
+	}
+	return "<= " + it.Max.V
 }
 
 // builder validates into a Spec.

@@ -4,7 +4,6 @@
 package spec
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/replsim/replsim/faults"
@@ -95,27 +94,16 @@ type Burst struct {
 	Writes int
 }
 
-// Expectation is one figure of the summary and what it must be.
+// Expectation is one figure of the run and what it must be: true or
+// false, or a value or bounds in the figure's base unit (bytes, or
+// nanoseconds for a duration).
 type Expectation struct {
 	Name     string
 	Eq       *int64
 	Bool     *bool
 	Min, Max *int64
-}
-
-// Want renders the expectation: "0", "true", ">= 1", "1..5".
-func (e Expectation) Want() string {
-	switch {
-	case e.Bool != nil:
-		return fmt.Sprint(*e.Bool)
-	case e.Eq != nil:
-		return fmt.Sprint(*e.Eq)
-	case e.Min != nil && e.Max != nil:
-		return fmt.Sprintf("%d..%d", *e.Min, *e.Max)
-	case e.Min != nil:
-		return fmt.Sprintf(">= %d", *e.Min)
-	}
-	return fmt.Sprintf("<= %d", *e.Max)
+	// Want renders it as written: "true", "0", ">= 1", "1..5", "<= 30s".
+	Want string
 }
 
 // Node returns the named node, or nil.
