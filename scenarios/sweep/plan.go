@@ -39,8 +39,11 @@ const (
 )
 
 // Plan is a sweep: the scenario, the knobs varied and the number of seeds.
-// Run r is point r / Seeds under seed r % Seeds + 1; points are the cross
-// product of the knobs' values, the first knob varying slowest.
+// Run r is point r % Points() under seed r / Points() + 1: seed-major, so
+// that more seeds add runs after the ones there are without renumbering
+// them, and so that runs started in index order cover every point before
+// the next seed. Points are the cross product of the knobs' values, the
+// first knob varying slowest.
 type Plan struct {
 	Scenario string               `json:"scenario"` // the scenario's name
 	File     string               `json:"file"`     // the file given, or "default"
@@ -149,7 +152,7 @@ func (p *Plan) Spec(point int) (*spec.Spec, error) {
 
 // Run returns the point and the seed of run r.
 func (p *Plan) Run(r int) (point int, seed uint64) {
-	return r / p.Seeds, uint64(r%p.Seeds) + 1
+	return r % p.Points(), uint64(r/p.Points()) + 1
 }
 
 // Command is the command line that runs the whole sweep again into dir.

@@ -126,21 +126,18 @@ func Run(ctx context.Context, p *Plan, opts Options) (*Outcome, error) {
 	}
 	defer f.Close()
 
-	// Runs start seed by seed across every point, so that an interrupted
-	// sweep has drawn every point, with fewer seeds, rather than half of
-	// the points with all of them.
+	// Runs start in index order, seed by seed across every point, so that
+	// an interrupted sweep has drawn every point, with fewer seeds, rather
+	// than half of the points with all of them.
 	var todo []int
 	skipped := 0
-	for k := 0; k < p.Seeds; k++ {
-		for point := 0; point < p.Points(); point++ {
-			r := point*p.Seeds + k
-			switch {
-			case !opts.Shard.Has(r):
-			case done[r]:
-				skipped++
-			default:
-				todo = append(todo, r)
-			}
+	for r := range p.Runs() {
+		switch {
+		case !opts.Shard.Has(r):
+		case done[r]:
+			skipped++
+		default:
+			todo = append(todo, r)
 		}
 	}
 	out := &Outcome{Skipped: skipped, Total: len(todo)}
@@ -301,7 +298,8 @@ func readDir(dir string, repair bool) (*Meta, []Record, error) {
 
 // parseRecords reads records, keeps one per run index and sorts them by
 // it. Two different records of one run are an error: the plan is
-// deterministic, so they mean two plans were mixed.
+// deterministic, so they mean two plans were mixed. So is a record whose
+// point and seed are not those the plan numbers its run with.
 func parseRecords(r io.Reader, p *Plan) ([]Record, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 1<<20), 1<<30)
@@ -318,6 +316,10 @@ func parseRecords(r io.Reader, p *Plan) ([]Record, error) {
 		}
 		if rec.Run < 0 || rec.Run >= p.Runs() {
 			return nil, fmt.Errorf("line %d: run %d is outside the plan (%d runs)", line, rec.Run, p.Runs())
+		}
+		if point, seed := p.Run(rec.Run); rec.Point != point || rec.Seed != seed {
+			return nil, fmt.Errorf("line %d: run %d is point %d seed %d, but the record is of point %d seed %d (written by a simrun that numbered runs point by point? run the sweep afresh with --force)",
+				line, rec.Run, point, seed, rec.Point, rec.Seed)
 		}
 		if old, dup := byRun[rec.Run]; dup && old.TraceSHA256 != rec.TraceSHA256 {
 			return nil, fmt.Errorf("line %d: run %d recorded twice with different traces", line, rec.Run)

@@ -1,7 +1,9 @@
 package sweep
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -53,8 +55,9 @@ func runSweep(t *testing.T, ctx context.Context, p *Plan, opts Options) *Outcome
 	return o
 }
 
-// The plan numbers its runs: point-major, seeds 1..N, the first knob
-// varying slowest.
+// The plan numbers its runs seed-major: every point under seed 1, then
+// every point under seed 2, ...; points are the first knob varying slowest.
+// More seeds add runs at the end and renumber none.
 func TestPlanOrder(t *testing.T) {
 	p := tinyPlan(t, 2, "config.repl-backlog-size=16kb,1mb", "workload.rate=50,100,200")
 	if p.Points() != 6 || p.Runs() != 12 {
@@ -63,13 +66,23 @@ func TestPlanOrder(t *testing.T) {
 	if got := p.Values(4); !reflect.DeepEqual(got, []string{"1mb", "100"}) {
 		t.Errorf("point 4 = %v", got)
 	}
-	if point, seed := p.Run(9); point != 4 || seed != 2 {
-		t.Errorf("run 9 = point %d seed %d", point, seed)
+	if point, seed := p.Run(9); point != 3 || seed != 2 {
+		t.Errorf("run 9 = point %d seed %d, want point 3 seed 2", point, seed)
+	}
+	if point, seed := p.Run(4); point != 4 || seed != 1 {
+		t.Errorf("run 4 = point %d seed %d, want point 4 seed 1", point, seed)
+	}
+	more := tinyPlan(t, 5, "config.repl-backlog-size=16kb,1mb", "workload.rate=50,100,200")
+	for r := range p.Runs() {
+		point, seed := p.Run(r)
+		if mp, ms := more.Run(r); mp != point || ms != seed {
+			t.Errorf("run %d is point %d seed %d with 2 seeds, point %d seed %d with 5", r, point, seed, mp, ms)
+		}
 	}
 	if got := p.Command("out"); got != "go run ./cmd/simrun sweep testdata/tiny.yaml --vary config.repl-backlog-size=16kb,1mb --vary workload.rate=50,100,200 --seeds 2 --out out" {
 		t.Errorf("command: %s", got)
 	}
-	if got := p.ReplayCommand("out", 9); got != "go run ./cmd/simrun run out/scenario.yaml --seed 2 --set config.repl-backlog-size=1mb --set workload.rate=100" {
+	if got := p.ReplayCommand("out", 9); got != "go run ./cmd/simrun run out/scenario.yaml --seed 2 --set config.repl-backlog-size=1mb --set workload.rate=50" {
 		t.Errorf("replay: %s", got)
 	}
 	if _, err := NewPlan("tiny.yaml", []byte(p.Source), nil, []Vary{{Key: "config.repl-backlog-size", Values: []string{"16kb", "lots"}}}, 1); err == nil || !strings.Contains(err.Error(), "--vary config.repl-backlog-size=lots") {
@@ -125,8 +138,12 @@ func TestInterruptedSweepResumes(t *testing.T) {
 		t.Fatalf("%d records after %d runs", len(recs), o.Ran)
 	}
 	// Runs start seed by seed across the points: both points have one.
-	if recs[0].Point != 0 || recs[len(recs)-1].Point != 1 {
-		t.Errorf("an interrupted sweep covers points %d..%d, want both", recs[0].Point, recs[len(recs)-1].Point)
+	points := map[int]bool{}
+	for _, r := range recs {
+		points[r.Point] = true
+	}
+	if len(points) != 2 {
+		t.Errorf("an interrupted sweep covers points %v, want both", points)
 	}
 	o2 := runSweep(t, context.Background(), p, Options{Dir: part, Workers: 2, Resume: true})
 	if o2.Skipped != o.Ran || o2.Ran != p.Runs()-o.Ran || o2.Interrupted {
@@ -207,5 +224,33 @@ func TestDefaultPlan(t *testing.T) {
 	}
 	if d, how := LongestOutage(s); d.Seconds() != 60 || how != "the longest disconnect" {
 		t.Errorf("longest outage %s (%s)", d, how)
+	}
+}
+
+// A results.jsonl numbered point by point, as simrun did before runs were
+// numbered seed by seed, is refused rather than read as other runs.
+func TestRecordsOfAnotherNumberingRefused(t *testing.T) {
+	p := tinyPlan(t, 2, "config.repl-backlog-size=16kb,1mb")
+	dir := t.TempDir()
+	runSweep(t, context.Background(), p, Options{Dir: dir, Workers: 2})
+	recs := records(t, dir)
+	var b bytes.Buffer
+	for _, rec := range recs {
+		rec.Run = rec.Point*p.Seeds + int(rec.Seed) - 1
+		line, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(append(line, '\n'))
+	}
+	if err := os.WriteFile(filepath.Join(dir, ResultsFile), b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := ReadDir(dir)
+	if err == nil || !strings.Contains(err.Error(), "run 2 is point 0 seed 2, but the record is of point 1 seed 1") {
+		t.Errorf("point-major records: %v", err)
+	}
+	if _, err := Run(context.Background(), p, Options{Dir: dir, Resume: true}); err == nil {
+		t.Error("resumed a sweep numbered point by point")
 	}
 }
