@@ -144,6 +144,13 @@ Exit status: 0 when done, 2 on bad input, 130 when interrupted.`,
 			if o.Ran > 0 {
 				fmt.Fprintf(stdout, "%d runs in %s: %.2f runs/s\n", o.Ran, o.Elapsed.Round(time.Millisecond), float64(o.Ran)/o.Elapsed.Seconds())
 			}
+			if !cmd.Flags().Changed("target") {
+				// A resumed sweep keeps the target it was run with.
+				plan.Target = sweptTarget(out, "")
+				if tgt, err = reports.ParseTarget(sweptTarget(out, target)); err != nil {
+					return badInput(err)
+				}
+			}
 			if err := writeReport(stdout, out, tgt, -1); err != nil {
 				return err
 			}
@@ -203,15 +210,19 @@ func mergeCommand(stdout io.Writer) *cobra.Command {
 			if out == "" {
 				return badInput(errors.New("merge needs --out DIR"))
 			}
-			if !cmd.Flags().Changed("target") {
-				target = sweptTarget(args[0], target)
-				if tgt, err = reports.ParseTarget(target); err != nil {
-					return badInput(err)
-				}
+			given := ""
+			if cmd.Flags().Changed("target") {
+				given = target
 			}
-			missing, err := sweep.Merge(out, args)
+			missing, err := sweep.Merge(out, args, given)
 			if err != nil {
 				return badInput(err)
+			}
+			if given == "" {
+				// The first shard's target, which the merged sweep keeps.
+				if tgt, err = reports.ParseTarget(sweptTarget(out, target)); err != nil {
+					return badInput(err)
+				}
 			}
 			fmt.Fprintf(stdout, "merged %d directories into %s\n", len(args), out)
 			if missing > 0 {

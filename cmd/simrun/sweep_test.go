@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -60,13 +62,64 @@ func TestSweepReportMerge(t *testing.T) {
 		{"sweep", tiny, "--shard", "2/2", "--out", dir},
 		{"sweep", tiny, "--target", "200%", "--out", dir},
 		{"sweep", filepath.Join(dir, "missing.yaml")},
-		{"sweep", tiny, "--seeds", "3", "--vary", "config.repl-backlog-size=16kb,4mb", "--resume", "--out", whole},
+		{"sweep", tiny, "--seeds", "1", "--vary", "config.repl-backlog-size=16kb,4mb", "--resume", "--out", whole},
+		{"sweep", tiny, "--seeds", "2", "--vary", "config.repl-backlog-size=16kb,8mb", "--resume", "--out", whole},
 		{"report", filepath.Join(dir, "nothing")},
 		{"report", whole, "--timeline", "99"},
 		{"merge", whole},
 	} {
 		if code, _, stderr := runCLI(bad...); code != 2 || !strings.HasPrefix(stderr, "simrun: ") {
 			t.Errorf("%v: exit %d, stderr %q; want 2", bad, code, stderr)
+		}
+	}
+}
+
+// --resume takes more seeds (not fewer) and another --target, which only
+// changes the report; a resumed sweep keeps its target unless given one.
+// Shards of different targets merge under the first one's, or --target.
+func TestSweepResumeSeedsAndTarget(t *testing.T) {
+	dir := t.TempDir()
+	d := filepath.Join(dir, "sweep")
+	knobs := []string{"sweep", tiny, "--vary", "config.repl-backlog-size=16kb,4mb"}
+	args := append(slices.Clone(knobs), "--out", d)
+	for _, step := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--seeds", "1"}, []string{"2 runs in", "1.00%"}},
+		{[]string{"--seeds", "1", "--resume", "--target", "2%"}, []string{"resumed: 2 runs were already done", "2.00%"}},
+		{[]string{"--seeds", "2", "--resume"}, []string{"resumed: 2 runs were already done", "2 runs in", "2.00%"}},
+	} {
+		code, stdout, stderr := runCLI(append(args, step.args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", step.args, code, stdout, stderr)
+		}
+		for _, w := range step.want {
+			if !strings.Contains(stdout, w) {
+				t.Errorf("%v: no %q in\n%s", step.args, w, stdout)
+			}
+		}
+	}
+	code, _, stderr := runCLI(append(args, "--seeds", "1", "--resume")...)
+	if code != 2 || !strings.Contains(stderr, "holds a sweep of 2 seeds per point; resume it with --seeds 2 or more") {
+		t.Errorf("resume with fewer seeds: exit %d, %s", code, stderr)
+	}
+
+	var shards []string
+	for i, tg := range []string{"2%", "5%"} {
+		sh := filepath.Join(dir, fmt.Sprint("shard", i))
+		if code, stdout, stderr := runCLI(append(slices.Clone(knobs), "--out", sh, "--seeds", "1", "--shard", fmt.Sprintf("%d/2", i), "--target", tg)...); code != 0 {
+			t.Fatalf("shard %d: exit %d\n%s%s", i, code, stdout, stderr)
+		}
+		shards = append(shards, sh)
+	}
+	for _, tc := range []struct {
+		flags []string
+		want  string
+	}{{nil, "2.00%"}, {[]string{"--target", "3%"}, "3.00%"}} {
+		code, stdout, stderr := runCLI(append(append([]string{"merge", "--out", filepath.Join(dir, "merged"+tc.want)}, tc.flags...), shards...)...)
+		if code != 0 || !strings.Contains(stdout, tc.want) {
+			t.Errorf("merge %v: exit %d, want %s in\n%s%s", tc.flags, code, tc.want, stdout, stderr)
 		}
 	}
 }

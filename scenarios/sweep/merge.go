@@ -8,9 +8,11 @@ import (
 )
 
 // Merge joins the directories of the shards of one sweep into dir: the
-// same plan, the union of their records (sorted by run index), and their
-// sessions. It returns the number of runs of the plan that no shard holds.
-func Merge(dir string, shards []string) (missing int, err error) {
+// same runs (their targets and numbers of seeds may differ: the merged plan
+// has the most seeds, and target, or else the first shard's target), the
+// union of their records (sorted by run index), and their sessions. It
+// returns the number of runs of the plan that no shard holds.
+func Merge(dir string, shards []string, target string) (missing int, err error) {
 	if len(shards) == 0 {
 		return 0, fmt.Errorf("merge needs at least one sweep directory")
 	}
@@ -23,9 +25,10 @@ func Merge(dir string, shards []string) (missing int, err error) {
 		}
 		if meta == nil {
 			meta = &Meta{Plan: m.Plan}
-		} else if !samePlan(&meta.Plan, &m.Plan) {
+		} else if !meta.Plan.sameRuns(&m.Plan) {
 			return 0, fmt.Errorf("%s holds another sweep than %s (%s, not %s)", d, shards[0], m.Plan.describe(""), meta.Plan.describe(""))
 		}
+		meta.Plan.Seeds = max(meta.Plan.Seeds, m.Plan.Seeds)
 		meta.Sessions = append(meta.Sessions, m.Sessions...)
 		for _, r := range recs {
 			if old, dup := byRun[r.Run]; dup && old.TraceSHA256 != r.TraceSHA256 {
@@ -33,6 +36,9 @@ func Merge(dir string, shards []string) (missing int, err error) {
 			}
 			byRun[r.Run] = r
 		}
+	}
+	if target != "" {
+		meta.Plan.Target = target
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, err

@@ -60,6 +60,17 @@ type Plan struct {
 	Target string `json:"target,omitempty"`
 }
 
+// sameRuns reports whether two plans define the same runs under the same
+// numbers: the same file and source, --set values, knobs' keys and values,
+// and sample period. The number of seeds is left out (more seeds add runs
+// after the others; see Run), and so is the target, which only changes
+// the report.
+func (p *Plan) sameRuns(q *Plan) bool {
+	return p.File == q.File && p.Source == q.Source && slices.Equal(p.Sets, q.Sets) &&
+		slices.EqualFunc(p.Vary, q.Vary, func(a, b Vary) bool { return a.Key == b.Key && slices.Equal(a.Values, b.Values) }) &&
+		p.SampleEveryNs == q.SampleEveryNs
+}
+
 // NewPlan checks a sweep: the scenario must load with every combination of
 // values, and keys may not repeat. file is "default" for DefaultScenario.
 func NewPlan(file string, src []byte, sets []scenarios.Override, vary []Vary, seeds int) (*Plan, error) {

@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"reflect"
 	"runtime"
 	"slices"
 	"sync"
@@ -49,7 +48,9 @@ type Options struct {
 	Dir     string
 	Workers int // 0: runtime.NumCPU()
 	// Resume keeps the runs already in results.jsonl and runs the rest;
-	// the directory must hold the same plan and shard.
+	// the directory must hold the same runs (Plan.sameRuns) and shard, with
+	// as many seeds or fewer. The target of the directory is kept unless
+	// the plan has one.
 	Resume bool
 	Shard  Shard
 	// Progress, when set, is called after each finished run, from one
@@ -100,9 +101,14 @@ func Run(ctx context.Context, p *Plan, opts Options) (*Outcome, error) {
 			// Nothing to resume: start afresh.
 		case err != nil:
 			return nil, err
-		case !samePlan(&old.Plan, p) || old.Shard != meta.Shard:
-			return nil, fmt.Errorf("%s holds another sweep (%s); resume it with the same file, --set, --vary, --seeds and --shard, or use another --out", dir, old.Plan.describe(old.Shard))
+		case !old.Plan.sameRuns(p) || old.Shard != meta.Shard:
+			return nil, fmt.Errorf("%s holds another sweep (%s); resume it with the same file, --set, --vary and --shard, or use another --out", dir, old.Plan.describe(old.Shard))
+		case p.Seeds < old.Plan.Seeds:
+			return nil, fmt.Errorf("%s holds a sweep of %d seeds per point; resume it with --seeds %d or more (fewer would leave finished runs out), or use another --out", dir, old.Plan.Seeds, old.Plan.Seeds)
 		default:
+			if p.Target == "" {
+				meta.Plan.Target = old.Plan.Target
+			}
 			meta.Sessions = old.Sessions
 			for _, r := range recs {
 				done[r.Run] = true
@@ -234,8 +240,6 @@ func runOne(p *Plan, r int) result {
 	}
 	return result{rec: NewRecord(r, point, p.Values(point), o, every, wall)}
 }
-
-func samePlan(a, b *Plan) bool { return reflect.DeepEqual(a, b) }
 
 func (p *Plan) describe(shard string) string {
 	s := fmt.Sprintf("%s, %d points x %d seeds", p.File, p.Points(), p.Seeds)

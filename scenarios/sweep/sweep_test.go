@@ -156,10 +156,86 @@ func TestInterruptedSweepResumes(t *testing.T) {
 	if len(m.Sessions) != 2 {
 		t.Errorf("%d sessions recorded, want 2", len(m.Sessions))
 	}
-	// Resuming with another plan is refused.
-	other := tinyPlan(t, 4, "config.repl-backlog-size=16kb,1mb")
+	// Resuming with other runs, or fewer seeds, is refused.
+	other := tinyPlan(t, 3, "config.repl-backlog-size=16kb,2mb")
 	if _, err := Run(context.Background(), other, Options{Dir: part, Resume: true}); err == nil || !strings.Contains(err.Error(), "holds another sweep") {
 		t.Errorf("resume with another plan: %v", err)
+	}
+	fewer := tinyPlan(t, 2, "config.repl-backlog-size=16kb,1mb")
+	if _, err := Run(context.Background(), fewer, Options{Dir: part, Resume: true}); err == nil || !strings.Contains(err.Error(), "holds a sweep of 3 seeds per point; resume it with --seeds 3 or more") {
+		t.Errorf("resume with fewer seeds: %v", err)
+	}
+}
+
+// Resuming with more seeds keeps the finished runs, runs only the new
+// seeds' runs, and ends with the records of a sweep that had as many
+// seeds from the start; sweep.json says how many.
+func TestResumeWithMoreSeeds(t *testing.T) {
+	dir := t.TempDir()
+	two, three := tinyPlan(t, 2, "config.repl-backlog-size=16kb,1mb"), tinyPlan(t, 3, "config.repl-backlog-size=16kb,1mb")
+	whole := filepath.Join(dir, "whole")
+	runSweep(t, context.Background(), three, Options{Dir: whole, Workers: 2})
+	grown := filepath.Join(dir, "grown")
+	runSweep(t, context.Background(), two, Options{Dir: grown, Workers: 2})
+	o := runSweep(t, context.Background(), three, Options{Dir: grown, Workers: 2, Resume: true})
+	if o.Skipped != two.Runs() || o.Ran != three.Runs()-two.Runs() {
+		t.Errorf("resume with 3 seeds skipped %d and ran %d, want %d and %d", o.Skipped, o.Ran, two.Runs(), three.Runs()-two.Runs())
+	}
+	if !reflect.DeepEqual(records(t, whole), records(t, grown)) {
+		t.Error("2 seeds resumed with 3 differ from 3 seeds at once")
+	}
+	m, _, err := ReadDir(grown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Plan.Seeds != 3 || len(m.Sessions) != 2 {
+		t.Errorf("sweep.json: %d seeds, %d sessions; want 3 and 2", m.Plan.Seeds, len(m.Sessions))
+	}
+}
+
+// The target only changes the report: a sweep resumes with another one
+// (and keeps its own when none is given), and shards of different
+// targets merge, under the first shard's target unless one is given.
+func TestTargetIsNotPartOfThePlan(t *testing.T) {
+	dir := t.TempDir()
+	p := tinyPlan(t, 1, "config.repl-backlog-size=16kb,1mb")
+	withTarget := func(target string) *Plan {
+		q := *p
+		q.Target = target
+		return &q
+	}
+	target := func(d string) string {
+		t.Helper()
+		m, _, err := ReadDir(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Plan.Target
+	}
+	d := filepath.Join(dir, "sweep")
+	runSweep(t, context.Background(), p, Options{Dir: d})
+	if o := runSweep(t, context.Background(), withTarget("2%"), Options{Dir: d, Resume: true}); o.Skipped != p.Runs() || o.Ran != 0 {
+		t.Errorf("resume with --target 2%%: skipped %d, ran %d", o.Skipped, o.Ran)
+	}
+	runSweep(t, context.Background(), p, Options{Dir: d, Resume: true})
+	if got := target(d); got != "2%" {
+		t.Errorf("target after resuming without one: %q, want 2%%", got)
+	}
+
+	var shards []string
+	for i, tg := range []string{"2%", "5%"} {
+		sh := filepath.Join(dir, "shard"+string(rune('0'+i)))
+		runSweep(t, context.Background(), withTarget(tg), Options{Dir: sh, Shard: Shard{I: i, N: 2}})
+		shards = append(shards, sh)
+	}
+	for _, tc := range []struct{ given, want string }{{"", "2%"}, {"3%", "3%"}} {
+		merged := filepath.Join(dir, "merged"+tc.want)
+		if _, err := Merge(merged, shards, tc.given); err != nil {
+			t.Fatalf("merge of shards with targets 2%% and 5%%: %v", err)
+		}
+		if got := target(merged); got != tc.want {
+			t.Errorf("merged with target %q: %q, want %q", tc.given, got, tc.want)
+		}
 	}
 }
 
@@ -181,10 +257,10 @@ func TestShardsMergeToTheWhole(t *testing.T) {
 		t.Errorf("shards ran %d runs, want %d", total, p.Runs())
 	}
 	merged := filepath.Join(dir, "merged")
-	if missing, err := Merge(merged, shards[:2]); err != nil || missing != 2 {
+	if missing, err := Merge(merged, shards[:2], ""); err != nil || missing != 2 {
 		t.Errorf("two of three shards: missing %d, %v", missing, err)
 	}
-	if missing, err := Merge(merged, shards); err != nil || missing != 0 {
+	if missing, err := Merge(merged, shards, ""); err != nil || missing != 0 {
 		t.Fatalf("merge: missing %d, %v", missing, err)
 	}
 	if !reflect.DeepEqual(records(t, whole), records(t, merged)) {
@@ -192,7 +268,7 @@ func TestShardsMergeToTheWhole(t *testing.T) {
 	}
 	other := filepath.Join(dir, "other")
 	runSweep(t, context.Background(), tinyPlan(t, 1, "config.repl-backlog-size=16kb"), Options{Dir: other})
-	if _, err := Merge(filepath.Join(dir, "bad"), []string{whole, other}); err == nil || !strings.Contains(err.Error(), "another sweep") {
+	if _, err := Merge(filepath.Join(dir, "bad"), []string{whole, other}, ""); err == nil || !strings.Contains(err.Error(), "another sweep") {
 		t.Errorf("merging two sweeps: %v", err)
 	}
 	if _, err := ParseShard("3/3"); err == nil {
