@@ -40,6 +40,7 @@ func sweepCommand(stdout, stderr io.Writer) *cobra.Command {
 		workers  int
 		out      string
 		resume   bool
+		force    bool
 		shardArg string
 		target   string
 	)
@@ -59,7 +60,9 @@ replicas, a steady write load, random disconnects of random length) over
 (config.repl-backlog-size, workload.rate, protocol, nodes.1.config.repl-timeout);
 KEY=LO..HI*FACTOR is a geometric range (16kb..64mb*2). Two --vary make a grid.
 
-Ctrl-C stops cleanly: the runs under way finish and are saved, and
+A DIR that already holds a sweep is refused unless --resume (keep its
+runs and run the rest, or the runs of more --seeds) or --force (replace
+them). Ctrl-C stops cleanly: the runs under way finish and are saved, and
 --resume runs the rest. --shard i/n runs runs i, i+n, i+2n, ... so that n
 machines share a sweep; simrun merge joins their directories.
 
@@ -129,11 +132,11 @@ Exit status: 0 when done, 2 on bad input, 130 when interrupted.`,
 				fmt.Fprintf(stdout, ", shard %s", shard)
 			}
 			fmt.Fprintf(stdout, ", into %s\n", out)
-			if st, err := os.Stat(filepath.Join(out, sweep.ResultsFile)); err == nil && st.Size() > 0 && !resume {
-				fmt.Fprintf(stdout, "starting afresh: the runs in %s are replaced (--resume keeps them)\n", filepath.Join(out, sweep.ResultsFile))
+			if force && !resume && sweep.HoldsRuns(out) {
+				fmt.Fprintf(stdout, "starting afresh: the runs in %s are replaced (--force)\n", out)
 			}
 			prog := newProgress(stderr)
-			o, err := sweep.Run(ctx, plan, sweep.Options{Dir: out, Workers: workers, Resume: resume, Shard: shard, Progress: prog.update})
+			o, err := sweep.Run(ctx, plan, sweep.Options{Dir: out, Workers: workers, Resume: resume, Force: force, Shard: shard, Progress: prog.update})
 			prog.finish()
 			if err != nil {
 				return badInput(err)
@@ -167,7 +170,8 @@ Exit status: 0 when done, 2 on bad input, 130 when interrupted.`,
 	f.IntVar(&seeds, "seeds", sweep.DefaultSeeds, fmt.Sprintf("seeds per point, 1..N (default %d for the default scenario, 10 for a file)", sweep.DefaultSeeds))
 	f.IntVar(&workers, "workers", 0, "worlds run at once (default: the number of cores)")
 	f.StringVar(&out, "out", "", "output directory (default simrun-out/sweep-<name>)")
-	f.BoolVar(&resume, "resume", false, "keep the runs already in DIR/results.jsonl and run the rest")
+	f.BoolVar(&resume, "resume", false, "keep the runs already in DIR/results.jsonl and run the rest (more --seeds add runs)")
+	f.BoolVar(&force, "force", false, "replace the runs of a DIR that holds a sweep (without --resume or --force it is refused)")
 	f.StringVar(&shardArg, "shard", "", "run only shard i of n (i/n, 0 <= i < n); join the shards with simrun merge")
 	f.StringVar(&target, "target", "1%", "full-resync frequency the recommended backlog keeps under, with 95% confidence")
 	return cmd

@@ -123,3 +123,33 @@ func TestSweepResumeSeedsAndTarget(t *testing.T) {
 		}
 	}
 }
+
+// simrun sweep into a directory that holds a sweep exits 2 and touches
+// nothing, unless --resume or --force; --force says so before it starts.
+func TestSweepRefusesOccupiedDir(t *testing.T) {
+	d := filepath.Join(t.TempDir(), "sweep")
+	args := []string{"sweep", tiny, "--vary", "config.repl-backlog-size=16kb", "--seeds", "1", "--out", d}
+	if code, stdout, stderr := runCLI(args...); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	results := filepath.Join(d, "results.jsonl")
+	before, err := os.ReadFile(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(args...)
+	if code != 2 || !strings.Contains(stderr, "already holds a sweep") || !strings.Contains(stderr, "--force") {
+		t.Errorf("sweep into a sweep's directory: exit %d, %s", code, stderr)
+	}
+	if after, _ := os.ReadFile(results); !bytes.Equal(after, before) {
+		t.Error("a refused sweep changed results.jsonl")
+	}
+	if code, _, stderr := runCLI(append(args, "--resume", "--force")...); code != 2 {
+		t.Errorf("--resume --force: exit %d, %s", code, stderr)
+	}
+	code, stdout, stderr := runCLI(append(args, "--force")...)
+	i, j := strings.Index(stdout, "starting afresh: the runs in "+d+" are replaced (--force)"), strings.Index(stdout, "1 runs in")
+	if code != 0 || i < 0 || j < i {
+		t.Errorf("--force: exit %d, want the replacement said before the runs\n%s%s", code, stdout, stderr)
+	}
+}

@@ -52,7 +52,11 @@ type Options struct {
 	// as many seeds or fewer. The target of the directory is kept unless
 	// the plan has one.
 	Resume bool
-	Shard  Shard
+	// Force replaces the runs of a directory that holds a sweep (see
+	// HoldsRuns). Without Resume or Force such a directory is refused,
+	// and left as it was.
+	Force bool
+	Shard Shard
 	// Progress, when set, is called after each finished run, from one
 	// goroutine.
 	Progress func(Progress)
@@ -88,6 +92,12 @@ func Run(ctx context.Context, p *Plan, opts Options) (*Outcome, error) {
 	dir := opts.Dir
 	if dir == "" {
 		dir = "."
+	}
+	switch {
+	case opts.Resume && opts.Force:
+		return nil, errors.New("--resume keeps a directory's runs and --force replaces them: give one")
+	case !opts.Resume && !opts.Force && HoldsRuns(dir):
+		return nil, fmt.Errorf("%s already holds a sweep; --resume keeps its runs and goes on, --force replaces them", dir)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -250,6 +260,29 @@ func (p *Plan) describe(shard string) string {
 		s += ", shard " + shard
 	}
 	return s
+}
+
+// HoldsRuns reports whether dir holds a sweep: a sweep.json, or a
+// results.jsonl with at least one whole line.
+func HoldsRuns(dir string) bool {
+	if _, err := os.Stat(filepath.Join(dir, MetaFile)); err == nil {
+		return true
+	}
+	f, err := os.Open(filepath.Join(dir, ResultsFile))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	r := bufio.NewReader(f)
+	for {
+		line, err := r.ReadBytes('\n')
+		if err != nil {
+			return false
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			return true
+		}
+	}
 }
 
 func writeMeta(dir string, m *Meta) error {

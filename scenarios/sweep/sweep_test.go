@@ -330,3 +330,65 @@ func TestRecordsOfAnotherNumberingRefused(t *testing.T) {
 		t.Error("resumed a sweep numbered point by point")
 	}
 }
+
+// A directory that holds a sweep (a sweep.json, or a results.jsonl with a
+// record) is refused, and left as it was, unless the sweep resumes it or
+// is forced to replace it; an empty results.jsonl holds nothing.
+func TestOccupiedDirRefused(t *testing.T) {
+	p := tinyPlan(t, 1, "config.repl-backlog-size=16kb,1mb")
+	dir := t.TempDir()
+	d := filepath.Join(dir, "sweep")
+	runSweep(t, context.Background(), p, Options{Dir: d})
+	files := func(d string) map[string]string {
+		t.Helper()
+		out := map[string]string{}
+		entries, err := os.ReadDir(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			b, err := os.ReadFile(filepath.Join(d, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[e.Name()] = string(b)
+		}
+		return out
+	}
+	before := files(d)
+	if _, err := Run(context.Background(), p, Options{Dir: d}); err == nil || !strings.Contains(err.Error(), "already holds a sweep") || !strings.Contains(err.Error(), "--resume") || !strings.Contains(err.Error(), "--force") {
+		t.Errorf("a sweep into a sweep's directory: %v", err)
+	}
+	if !reflect.DeepEqual(files(d), before) {
+		t.Error("a refused sweep changed the directory")
+	}
+	if _, err := Run(context.Background(), p, Options{Dir: d, Resume: true, Force: true}); err == nil {
+		t.Error("--resume with --force accepted")
+	}
+	if o := runSweep(t, context.Background(), p, Options{Dir: d, Force: true}); o.Ran != p.Runs() || o.Skipped != 0 {
+		t.Errorf("forced: ran %d, skipped %d", o.Ran, o.Skipped)
+	}
+	if m, _, err := ReadDir(d); err != nil || len(m.Sessions) != 1 {
+		t.Errorf("forced sweep: %v, sessions %+v; want one", err, m)
+	}
+
+	// results.jsonl alone: refused with a record, accepted empty.
+	lone := filepath.Join(dir, "lone")
+	os.MkdirAll(lone, 0o755)
+	if err := os.WriteFile(filepath.Join(lone, ResultsFile), []byte(before[ResultsFile]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !HoldsRuns(lone) {
+		t.Error("a results.jsonl with records holds no runs")
+	}
+	if _, err := Run(context.Background(), p, Options{Dir: lone}); err == nil {
+		t.Error("a sweep over a results.jsonl with records")
+	}
+	if err := os.WriteFile(filepath.Join(lone, ResultsFile), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if HoldsRuns(lone) {
+		t.Error("an empty results.jsonl holds runs")
+	}
+	runSweep(t, context.Background(), p, Options{Dir: lone})
+}
