@@ -29,7 +29,7 @@ const exitInterrupted = 130
 
 // sweepCommands are simrun sweep, report and merge.
 func sweepCommands(stdout, stderr io.Writer) []*cobra.Command {
-	return []*cobra.Command{sweepCommand(stdout, stderr), reportCommand(stdout), mergeCommand(stdout)}
+	return []*cobra.Command{sweepCommand(stdout, stderr), reportCommand(stdout), mergeCommand(stdout, stderr)}
 }
 
 func sweepCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -200,12 +200,22 @@ func reportCommand(stdout io.Writer) *cobra.Command {
 	return cmd
 }
 
-func mergeCommand(stdout io.Writer) *cobra.Command {
+func mergeCommand(stdout, stderr io.Writer) *cobra.Command {
 	var out, target string
+	var allowPartial bool
 	cmd := &cobra.Command{
 		Use:   "merge DIR...",
 		Short: "Join the directories of the shards of one sweep (simrun sweep --shard i/n) and write its report",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `Merge joins the directories of the shards of one sweep into --out and
+writes its report, from the runs present. The shards must hold the same
+runs; their targets and numbers of seeds may differ (the merge has the most
+seeds, and --target or else the first shard's target). --out may not be one
+of the shards' directories.
+
+Exit status: 0 when every run of the sweep is present (or --allow-partial),
+1 when runs are missing (the directory and report are written all the
+same, and the missing shards and seeds named), 2 on bad input.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			tgt, err := reports.ParseTarget(target)
 			if err != nil {
@@ -229,14 +239,24 @@ func mergeCommand(stdout io.Writer) *cobra.Command {
 				}
 			}
 			fmt.Fprintf(stdout, "merged %d directories into %s\n", len(args), out)
-			if missing > 0 {
-				fmt.Fprintf(stdout, "warning: %d runs of the sweep are in no shard\n", missing)
+			if err := writeReport(stdout, out, tgt, -1); err != nil {
+				return err
 			}
-			return writeReport(stdout, out, tgt, -1)
+			if missing.Runs == 0 {
+				return nil
+			}
+			if allowPartial {
+				fmt.Fprintf(stdout, "partial merge (--allow-partial): %s\n", missing)
+				return nil
+			}
+			err = fmt.Errorf("merge: %s; the report covers the runs present (--allow-partial accepts a partial merge)", missing)
+			fmt.Fprintln(stderr, "simrun:", err)
+			return &exitError{code: exitFailed, err: err}
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "", "directory of the merged sweep")
-	cmd.Flags().StringVar(&target, "target", "1%", "full-resync frequency the recommended backlog keeps under, with 95% confidence")
+	cmd.Flags().StringVar(&out, "out", "", "directory of the merged sweep (not one of the shards')")
+	cmd.Flags().StringVar(&target, "target", "1%", "full-resync frequency the recommended backlog keeps under, with 95% confidence (default: the first shard's)")
+	cmd.Flags().BoolVar(&allowPartial, "allow-partial", false, "exit 0 even when runs of the sweep are in no shard")
 	return cmd
 }
 

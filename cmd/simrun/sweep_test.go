@@ -55,6 +55,28 @@ func TestSweepReportMerge(t *testing.T) {
 	if got, _ := os.ReadFile(filepath.Join(merged, "results.csv")); !bytes.Equal(got, wholeCSV) {
 		t.Errorf("merged shards:\n%s\nwhole sweep:\n%s", got, wholeCSV)
 	}
+	// One shard of two: the merge and its report are written, and the
+	// exit status says runs are missing unless --allow-partial.
+	half := filepath.Join(dir, "half")
+	code, stdout, stderr = runCLI("merge", "--out", half, shards[0])
+	if code != 1 || !strings.Contains(stderr, "2 of 4 runs missing; shard 1/2 absent") || !strings.Contains(stdout, "wrote results.csv") {
+		t.Errorf("merge of one shard of two: exit %d, want 1\n%s%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(half, "report.html")); err != nil {
+		t.Errorf("a partial merge wrote no report: %v", err)
+	}
+	code, stdout, stderr = runCLI("merge", "--allow-partial", "--out", half, shards[0])
+	if code != 0 || !strings.Contains(stdout, "partial merge (--allow-partial): 2 of 4 runs missing") {
+		t.Errorf("merge --allow-partial: exit %d, want 0\n%s%s", code, stdout, stderr)
+	}
+	// Into a shard's own directory: refused, the shard left as it was.
+	meta0, _ := os.ReadFile(filepath.Join(shards[0], "sweep.json"))
+	if code, _, stderr := runCLI("merge", "--out", shards[0], shards[0], shards[1]); code != 2 || !strings.Contains(stderr, "is the directory of a shard being merged") {
+		t.Errorf("merge into a shard: exit %d, %s; want 2", code, stderr)
+	}
+	if after, _ := os.ReadFile(filepath.Join(shards[0], "sweep.json")); !bytes.Equal(after, meta0) {
+		t.Error("a refused merge changed the shard's sweep.json")
+	}
 
 	for _, bad := range [][]string{
 		{"sweep", tiny, "--vary", "config.repl-backlog-size=16kb..1mb", "--out", dir},

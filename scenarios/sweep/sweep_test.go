@@ -257,11 +257,12 @@ func TestShardsMergeToTheWhole(t *testing.T) {
 		t.Errorf("shards ran %d runs, want %d", total, p.Runs())
 	}
 	merged := filepath.Join(dir, "merged")
-	if missing, err := Merge(merged, shards[:2], ""); err != nil || missing != 2 {
-		t.Errorf("two of three shards: missing %d, %v", missing, err)
+	if missing, err := Merge(merged, shards[:2], ""); err != nil || missing.Runs != 2 || !reflect.DeepEqual(missing.Shards, []string{"2/3"}) ||
+		missing.String() != "2 of 6 runs missing; shard 2/3 absent" {
+		t.Errorf("two of three shards: %v (%+v), %v", missing, missing, err)
 	}
-	if missing, err := Merge(merged, shards, ""); err != nil || missing != 0 {
-		t.Fatalf("merge: missing %d, %v", missing, err)
+	if missing, err := Merge(merged, shards, ""); err != nil || missing.Runs != 0 {
+		t.Fatalf("merge: %v, %v", missing, err)
 	}
 	if !reflect.DeepEqual(records(t, whole), records(t, merged)) {
 		t.Error("the merged shards differ from the whole sweep")
@@ -391,4 +392,40 @@ func TestOccupiedDirRefused(t *testing.T) {
 		t.Error("an empty results.jsonl holds runs")
 	}
 	runSweep(t, context.Background(), p, Options{Dir: lone})
+}
+
+// A merge names the runs it lacks: a shard run with fewer seeds than the
+// others is short, and seeds no directory ran are named. It refuses to
+// merge into a shard's own directory, and leaves that directory as it was.
+func TestMergeNamesWhatIsMissing(t *testing.T) {
+	dir := t.TempDir()
+	shards := []string{filepath.Join(dir, "s0"), filepath.Join(dir, "s1")}
+	// One point: run r is seed r+1; shard 0/2 holds seeds 1 and 3, shard
+	// 1/2 would hold seed 2 but ran only seed 1, none of its own.
+	runSweep(t, context.Background(), tinyPlan(t, 3, "config.repl-backlog-size=1mb"), Options{Dir: shards[0], Shard: Shard{I: 0, N: 2}})
+	runSweep(t, context.Background(), tinyPlan(t, 1, "config.repl-backlog-size=1mb"), Options{Dir: shards[1], Shard: Shard{I: 1, N: 2}})
+	missing, err := Merge(filepath.Join(dir, "merged"), shards, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "1 of 3 runs missing; " + shards[1] + " short of 1 run of its shard; no run of seed 2"
+	if missing.String() != want {
+		t.Errorf("missing:\n got %s\nwant %s", missing, want)
+	}
+	if got := seedRanges([]uint64{1, 3, 4, 5, 9, 10}); got != "1, 3..5, 9..10" {
+		t.Errorf("seed ranges: %s", got)
+	}
+
+	before, err := os.ReadFile(filepath.Join(shards[0], MetaFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{shards[0], shards[0] + "/", filepath.Join(dir, "x", "..", "s0")} {
+		if _, err := Merge(out, shards, ""); err == nil || !strings.Contains(err.Error(), "is the directory of a shard being merged") {
+			t.Errorf("merge into %s: %v", out, err)
+		}
+	}
+	if after, _ := os.ReadFile(filepath.Join(shards[0], MetaFile)); !bytes.Equal(after, before) {
+		t.Error("a refused merge changed the shard's sweep.json")
+	}
 }
