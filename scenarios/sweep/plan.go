@@ -58,6 +58,11 @@ type Plan struct {
 	// as given (--target 2%); "" means the default. simrun report and merge
 	// keep it unless told otherwise.
 	Target string `json:"target,omitempty"`
+
+	// specs are the points' scenarios, loaded and validated once by
+	// NewPlan (or by Run, for a plan read from sweep.json) and shared,
+	// read-only, by every run of the point.
+	specs []*spec.Spec
 }
 
 // sameRuns reports whether two plans define the same runs under the same
@@ -100,12 +105,27 @@ func NewPlan(file string, src []byte, sets []scenarios.Override, vary []Vary, se
 			}
 		}
 	}
-	for i := 0; i < p.Points(); i++ {
-		if _, err := p.Spec(i); err != nil {
-			return nil, err
-		}
+	if err := p.loadSpecs(); err != nil {
+		return nil, err
 	}
 	return p, nil
+}
+
+// loadSpecs loads the scenario of every point, unless it is loaded.
+func (p *Plan) loadSpecs() error {
+	if len(p.specs) == p.Points() {
+		return nil
+	}
+	specs := make([]*spec.Spec, p.Points())
+	for i := range specs {
+		s, err := p.load(i)
+		if err != nil {
+			return err
+		}
+		specs[i] = s
+	}
+	p.specs = specs
+	return nil
 }
 
 // Points returns the number of points: the product of the numbers of
@@ -151,8 +171,18 @@ func (p *Plan) PointOverrides(point int) scenarios.Overrides {
 	return scenarios.Overrides{Sets: sets}
 }
 
-// Spec loads the scenario of a point.
+// Spec returns the scenario of a point: the one NewPlan loaded, which
+// every run of the point shares and no one may change, or, for a plan read
+// from sweep.json, one loaded afresh.
 func (p *Plan) Spec(point int) (*spec.Spec, error) {
+	if len(p.specs) == p.Points() {
+		return p.specs[point], nil
+	}
+	return p.load(point)
+}
+
+// load loads the scenario of a point from the file and the overrides.
+func (p *Plan) load(point int) (*spec.Spec, error) {
 	ov := p.PointOverrides(point)
 	s, err := scenarios.Load(p.File, []byte(p.Source), ov)
 	if err != nil {

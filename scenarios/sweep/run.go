@@ -99,6 +99,9 @@ func Run(ctx context.Context, p *Plan, opts Options) (*Outcome, error) {
 	case !opts.Resume && !opts.Force && HoldsRuns(dir):
 		return nil, fmt.Errorf("%s already holds a sweep; --resume keeps its runs and goes on, --force replaces them", dir)
 	}
+	if err := p.loadSpecs(); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -231,14 +234,15 @@ type result struct {
 	err error
 }
 
-// runOne runs one world. The spec is loaded afresh for each run, so that
-// no two goroutines share one.
+// runOne runs one world, on the spec of its point, which the runs of the
+// point share: scenarios.Run and world.Run only read a spec (each engine
+// gets a copy of its node's config, faults.Expand makes new events from
+// the schedules, the workload reads its mix and rate), so no worker
+// changes what another reads. TestSpecsParsedOncePerPoint checks it, with
+// -race.
 func runOne(p *Plan, r int) result {
 	point, seed := p.Run(r)
-	s, err := p.Spec(point)
-	if err != nil {
-		return result{err: err}
-	}
+	s := p.specs[point]
 	every := time.Duration(p.SampleEveryNs)
 	start := time.Now()
 	// A sweep needs figures: the porcupine check, whose wall-clock

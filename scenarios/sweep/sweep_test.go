@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/replsim/replsim/scenarios/spec"
 )
 
 func tinyPlan(t *testing.T, seeds int, vary ...string) *Plan {
@@ -427,5 +429,40 @@ func TestMergeNamesWhatIsMissing(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(filepath.Join(shards[0], MetaFile)); !bytes.Equal(after, before) {
 		t.Error("a refused merge changed the shard's sweep.json")
+	}
+}
+
+// The file is parsed once per point, by NewPlan, not once per run: every
+// run of a point shares its spec. Runs only read it: after a sweep (with
+// -race, on two workers) the shared specs equal freshly loaded ones. A
+// plan read back from sweep.json loads its points' specs when asked.
+func TestSpecsParsedOncePerPoint(t *testing.T) {
+	p := tinyPlan(t, 3, "config.repl-backlog-size=16kb,1mb")
+	var shared []*spec.Spec
+	for i := range p.Points() {
+		a, err := p.Spec(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := p.Spec(i); a != b {
+			t.Fatalf("point %d: the spec is loaded again on each call", i)
+		}
+		shared = append(shared, a)
+	}
+	dir := t.TempDir()
+	runSweep(t, context.Background(), p, Options{Dir: dir, Workers: 2})
+	fresh := tinyPlan(t, 3, "config.repl-backlog-size=16kb,1mb")
+	m, _, err := ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range shared {
+		want, _ := fresh.Spec(i)
+		if !reflect.DeepEqual(s, want) {
+			t.Errorf("point %d: the runs changed the shared spec", i)
+		}
+		if got, err := m.Plan.Spec(i); err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("point %d of the plan in sweep.json: %v", i, err)
+		}
 	}
 }
