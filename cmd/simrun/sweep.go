@@ -32,22 +32,18 @@ func sweepCommands(stdout, stderr io.Writer) []*cobra.Command {
 	return []*cobra.Command{sweepCommand(stdout, stderr), reportCommand(stdout), mergeCommand(stdout, stderr)}
 }
 
-func sweepCommand(stdout, stderr io.Writer) *cobra.Command {
-	var (
-		vary     []string
-		sets     []string
-		seeds    int
-		workers  int
-		out      string
-		resume   bool
-		force    bool
-		shardArg string
-		target   string
-	)
-	cmd := &cobra.Command{
-		Use:   "sweep [FILE.yaml]",
-		Short: "Run a scenario over a grid of knob values and many seeds; write tables, plots and report.html",
-		Long: `Sweep runs the cross product of the --vary values times --seeds seeds (seeds
+// sweepFlags are the flags of simrun sweep; seedsGiven and targetGiven
+// say whether the command line set --seeds and --target.
+type sweepFlags struct {
+	vary, sets              []string
+	seeds, workers          int
+	out                     string
+	resume, force           bool
+	shard, target           string
+	seedsGiven, targetGiven bool
+}
+
+const sweepHelp = `Sweep runs the cross product of the --vary values times --seeds seeds (seeds
 1..N), one world per worker, and appends each finished run to
 DIR/results.jsonl at once. Then it writes results.csv, summary.csv, plots
 (PNG and SVG) and report.html into DIR.
@@ -66,115 +62,156 @@ them). Ctrl-C stops cleanly: the runs under way finish and are saved, and
 --resume runs the rest. --shard i/n runs runs i, i+n, i+2n, ... so that n
 machines share a sweep; simrun merge joins their directories.
 
-Exit status: 0 when done, 2 on bad input, 130 when interrupted.`,
-		Args: cobra.MaximumNArgs(1),
+Exit status: 0 when done, 2 on bad input, 130 when interrupted.`
+
+func sweepCommand(stdout, stderr io.Writer) *cobra.Command {
+	var fl sweepFlags
+	cmd := &cobra.Command{
+		Use:   "sweep [FILE.yaml]",
+		Short: "Run a scenario over a grid of knob values and many seeds; write tables, plots and report.html",
+		Long:  sweepHelp,
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			file, src := sweep.DefaultFile, sweep.DefaultScenario
-			if len(args) == 1 {
-				file = args[0]
-				b, err := os.ReadFile(file)
-				if err != nil {
-					return badInput(err)
-				}
-				src = b
-				if !cmd.Flags().Changed("seeds") {
-					seeds = 10
-				}
-			} else if len(vary) == 0 {
-				vary = []string{sweep.DefaultVary}
+			fl.seedsGiven, fl.targetGiven = cmd.Flags().Changed("seeds"), cmd.Flags().Changed("target")
+			plan, err := fl.plan(args)
+			if err != nil {
+				return badInput(err)
 			}
-			var knobs []sweep.Vary
-			for _, v := range vary {
-				k, err := sweep.ParseVary(v)
-				if err != nil {
-					return badInput(err)
-				}
-				knobs = append(knobs, k)
+			opts, err := fl.options(plan)
+			if err != nil {
+				return badInput(err)
+			}
+			o, err := runSweep(stdout, stderr, plan, opts)
+			if err != nil {
+				return badInput(err)
+			}
+			target := fl.target
+			if !fl.targetGiven {
+				// A resumed sweep keeps the target it was run with.
+				target, plan.Target = sweptTarget(opts.Dir, target), sweptTarget(opts.Dir, "")
 			}
 			tgt, err := reports.ParseTarget(target)
 			if err != nil {
 				return badInput(err)
 			}
-			var shard sweep.Shard
-			if shardArg != "" {
-				if shard, err = sweep.ParseShard(shardArg); err != nil {
-					return badInput(err)
-				}
-			}
-			ov, err := scenarios.SetArgs(sets...)
-			if err != nil {
-				return badInput(err)
-			}
-			plan, err := sweep.NewPlan(file, src, ov.Sets, knobs, seeds)
-			if err != nil {
-				return badInput(err)
-			}
-			if cmd.Flags().Changed("target") {
-				plan.Target = target
-			}
-			if out == "" {
-				out = filepath.Join("simrun-out", "sweep-"+plan.Scenario)
-			}
-			if os.Getenv("GOGC") == "" {
-				// Worlds allocate fast and keep little: collecting less
-				// often saves about a tenth of a sweep's time.
-				debug.SetGCPercent(400)
-			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			go func() {
-				// A second Ctrl-C kills the process as usual.
-				<-ctx.Done()
-				stop()
-			}()
-			fmt.Fprintf(stdout, "sweep %s: %d points x %d seeds = %d runs", plan.Scenario, plan.Points(), plan.Seeds, plan.Runs())
-			if shard.N > 1 {
-				fmt.Fprintf(stdout, ", shard %s", shard)
-			}
-			fmt.Fprintf(stdout, ", into %s\n", out)
-			if force && !resume && sweep.HoldsRuns(out) {
-				fmt.Fprintf(stdout, "starting afresh: the runs in %s are replaced (--force)\n", out)
-			}
-			prog := newProgress(stderr)
-			o, err := sweep.Run(ctx, plan, sweep.Options{Dir: out, Workers: workers, Resume: resume, Force: force, Shard: shard, Progress: prog.update})
-			prog.finish()
-			if err != nil {
-				return badInput(err)
-			}
-			if o.Skipped > 0 {
-				fmt.Fprintf(stdout, "resumed: %d runs were already done\n", o.Skipped)
-			}
-			if o.Ran > 0 {
-				fmt.Fprintf(stdout, "%d runs in %s: %.2f runs/s\n", o.Ran, o.Elapsed.Round(time.Millisecond), float64(o.Ran)/o.Elapsed.Seconds())
-			}
-			if !cmd.Flags().Changed("target") {
-				// A resumed sweep keeps the target it was run with.
-				plan.Target = sweptTarget(out, "")
-				if tgt, err = reports.ParseTarget(sweptTarget(out, target)); err != nil {
-					return badInput(err)
-				}
-			}
-			if err := writeReport(stdout, out, tgt, -1); err != nil {
+			if err := writeReport(stdout, opts.Dir, tgt, -1); err != nil {
 				return err
 			}
 			if o.Interrupted {
-				fmt.Fprintf(stdout, "interrupted after %d of %d runs; the rest run with:\n  %s --resume\n", o.Ran, o.Total, plan.Command(out))
+				fmt.Fprintf(stdout, "interrupted after %d of %d runs; the rest run with:\n  %s --resume\n", o.Ran, o.Total, plan.Command(opts.Dir))
 				return &exitError{code: exitInterrupted}
 			}
 			return nil
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&vary, "vary", nil, "a knob and its values: KEY=V1,V2,... or KEY=LO..HI*FACTOR (repeatable: a grid)")
-	f.StringArrayVar(&sets, "set", nil, "override a key of the file for every run (repeatable)")
-	f.IntVar(&seeds, "seeds", sweep.DefaultSeeds, fmt.Sprintf("seeds per point, 1..N (default %d for the default scenario, 10 for a file)", sweep.DefaultSeeds))
-	f.IntVar(&workers, "workers", 0, "worlds run at once (default: the number of cores)")
-	f.StringVar(&out, "out", "", "output directory (default simrun-out/sweep-<name>)")
-	f.BoolVar(&resume, "resume", false, "keep the runs already in DIR/results.jsonl and run the rest (more --seeds add runs)")
-	f.BoolVar(&force, "force", false, "replace the runs of a DIR that holds a sweep (without --resume or --force it is refused)")
-	f.StringVar(&shardArg, "shard", "", "run only shard i of n (i/n, 0 <= i < n); join the shards with simrun merge")
-	f.StringVar(&target, "target", "1%", "full-resync frequency the recommended backlog keeps under, with 95% confidence")
+	f.StringArrayVar(&fl.vary, "vary", nil, "a knob and its values: KEY=V1,V2,... or KEY=LO..HI*FACTOR (repeatable: a grid)")
+	f.StringArrayVar(&fl.sets, "set", nil, "override a key of the file for every run (repeatable)")
+	f.IntVar(&fl.seeds, "seeds", sweep.DefaultSeeds, fmt.Sprintf("seeds per point, 1..N (default %d for the default scenario, 10 for a file)", sweep.DefaultSeeds))
+	f.IntVar(&fl.workers, "workers", 0, "worlds run at once (0: the number of cores)")
+	f.StringVar(&fl.out, "out", "", "output directory (default simrun-out/sweep-<name>)")
+	f.BoolVar(&fl.resume, "resume", false, "keep the runs already in DIR/results.jsonl and run the rest (more --seeds add runs)")
+	f.BoolVar(&fl.force, "force", false, "replace the runs of a DIR that holds a sweep (without --resume or --force it is refused)")
+	f.StringVar(&fl.shard, "shard", "", "run only shard i of n (i/n, 0 <= i < n); join the shards with simrun merge")
+	f.StringVar(&fl.target, "target", "1%", "full-resync frequency the recommended backlog keeps under, with 95% confidence")
 	return cmd
+}
+
+// plan reads the scenario (the default one without a file) and the
+// knobs, and checks the plan.
+func (fl *sweepFlags) plan(args []string) (*sweep.Plan, error) {
+	file, src, vary, seeds := sweep.DefaultFile, sweep.DefaultScenario, fl.vary, fl.seeds
+	if len(args) == 1 {
+		file = args[0]
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, err
+		}
+		src = b
+		if !fl.seedsGiven {
+			seeds = 10
+		}
+	} else if len(vary) == 0 {
+		vary = []string{sweep.DefaultVary}
+	}
+	var knobs []sweep.Vary
+	for _, v := range vary {
+		k, err := sweep.ParseVary(v)
+		if err != nil {
+			return nil, err
+		}
+		knobs = append(knobs, k)
+	}
+	ov, err := scenarios.SetArgs(fl.sets...)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := reports.ParseTarget(fl.target); err != nil {
+		return nil, err
+	}
+	plan, err := sweep.NewPlan(file, src, ov.Sets, knobs, seeds)
+	if err != nil {
+		return nil, err
+	}
+	if fl.targetGiven {
+		plan.Target = fl.target
+	}
+	return plan, nil
+}
+
+// options are where and how the plan runs.
+func (fl *sweepFlags) options(plan *sweep.Plan) (sweep.Options, error) {
+	opts := sweep.Options{Dir: fl.out, Workers: fl.workers, Resume: fl.resume, Force: fl.force}
+	if opts.Dir == "" {
+		opts.Dir = filepath.Join("simrun-out", "sweep-"+plan.Scenario)
+	}
+	if fl.shard != "" {
+		sh, err := sweep.ParseShard(fl.shard)
+		if err != nil {
+			return opts, err
+		}
+		opts.Shard = sh
+	}
+	return opts, opts.Check()
+}
+
+// runSweep runs a sweep with a progress display, until it is done or
+// interrupted (Ctrl-C, SIGTERM), and says what it did.
+func runSweep(stdout, stderr io.Writer, plan *sweep.Plan, opts sweep.Options) (*sweep.Outcome, error) {
+	if os.Getenv("GOGC") == "" {
+		// Worlds allocate fast and keep little: collecting less often
+		// saves about a tenth of a sweep's time.
+		debug.SetGCPercent(400)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		// A second Ctrl-C kills the process as usual.
+		<-ctx.Done()
+		stop()
+	}()
+	fmt.Fprintf(stdout, "sweep %s: %d points x %d seeds = %d runs", plan.Scenario, plan.Points(), plan.Seeds, plan.Runs())
+	if opts.Shard.N > 1 {
+		fmt.Fprintf(stdout, ", shard %s", opts.Shard)
+	}
+	fmt.Fprintf(stdout, ", into %s\n", opts.Dir)
+	if opts.Force && sweep.HoldsRuns(opts.Dir) {
+		fmt.Fprintf(stdout, "starting afresh: the runs in %s are replaced (--force)\n", opts.Dir)
+	}
+	prog := newProgress(stderr)
+	opts.Progress = prog.update
+	o, err := sweep.Run(ctx, plan, opts)
+	prog.finish()
+	if err != nil {
+		return nil, err
+	}
+	if o.Skipped > 0 {
+		fmt.Fprintf(stdout, "resumed: %d runs were already done\n", o.Skipped)
+	}
+	if o.Ran > 0 {
+		fmt.Fprintf(stdout, "%d runs in %s: %.2f runs/s\n", o.Ran, o.Elapsed.Round(time.Millisecond), float64(o.Ran)/o.Elapsed.Seconds())
+	}
+	return o, nil
 }
 
 func reportCommand(stdout io.Writer) *cobra.Command {

@@ -83,6 +83,7 @@ func TestSweepReportMerge(t *testing.T) {
 		{"sweep", tiny, "--vary", "config.repl-backlog-size=lots", "--out", dir},
 		{"sweep", tiny, "--shard", "2/2", "--out", dir},
 		{"sweep", tiny, "--target", "200%", "--out", dir},
+		{"sweep", tiny, "--vary", "config.repl-backlog-size=16kb", "--seeds", "1", "--workers", "-1", "--out", filepath.Join(dir, "w")},
 		{"sweep", filepath.Join(dir, "missing.yaml")},
 		{"sweep", tiny, "--seeds", "1", "--vary", "config.repl-backlog-size=16kb,4mb", "--resume", "--out", whole},
 		{"sweep", tiny, "--seeds", "2", "--vary", "config.repl-backlog-size=16kb,8mb", "--resume", "--out", whole},

@@ -3,6 +3,7 @@ package sweep
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -46,7 +47,7 @@ type Session struct {
 // whole plan on every core into the current directory, afresh.
 type Options struct {
 	Dir     string
-	Workers int // 0: runtime.NumCPU()
+	Workers int // 0: runtime.NumCPU(); below 0 is refused
 	// Resume keeps the runs already in results.jsonl and runs the rest;
 	// the directory must hold the same runs (Plan.sameRuns) and shard, with
 	// as many seeds or fewer. The target of the directory is kept unless
@@ -60,6 +61,17 @@ type Options struct {
 	// Progress, when set, is called after each finished run, from one
 	// goroutine.
 	Progress func(Progress)
+}
+
+// Check refuses options that contradict each other or make no sense.
+func (opts Options) Check() error {
+	switch {
+	case opts.Workers < 0:
+		return fmt.Errorf("--workers %d: want 1 or more, or 0 for every core", opts.Workers)
+	case opts.Resume && opts.Force:
+		return errors.New("--resume keeps a directory's runs and --force replaces them: give one")
+	}
+	return nil
 }
 
 // Progress is the state of a sweep after a run finished.
@@ -85,58 +97,16 @@ type Outcome struct {
 // as it is finished. When ctx ends, no new run starts; the runs under way
 // finish and are recorded, and Run returns with Interrupted set.
 func Run(ctx context.Context, p *Plan, opts Options) (*Outcome, error) {
-	workers := opts.Workers
-	if workers <= 0 {
-		workers = runtime.NumCPU()
+	if err := opts.Check(); err != nil {
+		return nil, err
 	}
-	dir := opts.Dir
-	if dir == "" {
-		dir = "."
-	}
-	switch {
-	case opts.Resume && opts.Force:
-		return nil, errors.New("--resume keeps a directory's runs and --force replaces them: give one")
-	case !opts.Resume && !opts.Force && HoldsRuns(dir):
-		return nil, fmt.Errorf("%s already holds a sweep; --resume keeps its runs and goes on, --force replaces them", dir)
-	}
+	workers := cmp.Or(opts.Workers, runtime.NumCPU())
+	dir := cmp.Or(opts.Dir, ".")
 	if err := p.loadSpecs(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	meta := &Meta{Plan: *p, Shard: opts.Shard.String()}
-	done := map[int]bool{}
-	if opts.Resume {
-		old, recs, err := readDir(dir, true)
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-			// Nothing to resume: start afresh.
-		case err != nil:
-			return nil, err
-		case !old.Plan.sameRuns(p) || old.Shard != meta.Shard:
-			return nil, fmt.Errorf("%s holds another sweep (%s); resume it with the same file, --set, --vary and --shard, or use another --out", dir, old.Plan.describe(old.Shard))
-		case p.Seeds < old.Plan.Seeds:
-			return nil, fmt.Errorf("%s holds a sweep of %d seeds per point; resume it with --seeds %d or more (fewer would leave finished runs out), or use another --out", dir, old.Plan.Seeds, old.Plan.Seeds)
-		default:
-			if p.Target == "" {
-				meta.Plan.Target = old.Plan.Target
-			}
-			meta.Sessions = old.Sessions
-			for _, r := range recs {
-				done[r.Run] = true
-			}
-		}
-	}
-	if !opts.Resume || len(done) == 0 {
-		if err := os.WriteFile(filepath.Join(dir, ResultsFile), nil, 0o644); err != nil {
-			return nil, err
-		}
-	}
-	if err := writeMeta(dir, meta); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(dir, ScenarioFile), []byte(p.Source), 0o644); err != nil {
+	meta, done, err := prepare(dir, p, opts)
+	if err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(filepath.Join(dir, ResultsFile), os.O_WRONLY|os.O_APPEND, 0o644)
@@ -145,25 +115,119 @@ func Run(ctx context.Context, p *Plan, opts Options) (*Outcome, error) {
 	}
 	defer f.Close()
 
-	// Runs start in index order, seed by seed across every point, so that
-	// an interrupted sweep has drawn every point, with fewer seeds, rather
-	// than half of the points with all of them.
-	var todo []int
-	skipped := 0
+	todo, skipped := p.todo(opts.Shard, done)
+	out := &Outcome{Skipped: skipped, Total: len(todo)}
+	start := time.Now()
+	var simTime int64
+	err = runPool(ctx, p, todo, workers, func(rec *Record) error {
+		if err := appendRecord(f, rec); err != nil {
+			return err
+		}
+		out.Ran++
+		simTime += rec.SimTimeNs()
+		if opts.Progress != nil {
+			opts.Progress(Progress{Done: out.Ran, Total: out.Total, Skipped: skipped, Elapsed: time.Since(start), Record: rec})
+		}
+		return nil
+	})
+	out.Elapsed = time.Since(start)
+	out.Interrupted = out.Ran < out.Total && err == nil
+	meta.Sessions = append(meta.Sessions, Session{Workers: workers, Runs: out.Ran, WallNs: int64(out.Elapsed), SimTimeNs: simTime})
+	if werr := writeMeta(dir, meta); err == nil {
+		err = werr
+	}
+	return out, err
+}
+
+// prepare decides what becomes of dir: refused when it holds a sweep and
+// neither Resume nor Force is set (and then nothing in it changes),
+// resumed, or started afresh. It readies the files and returns the meta
+// to keep and the runs already done.
+func prepare(dir string, p *Plan, opts Options) (*Meta, map[int]bool, error) {
+	meta := &Meta{Plan: *p, Shard: opts.Shard.String()}
+	done := map[int]bool{}
+	switch {
+	case opts.Resume:
+		old, recs, err := resumable(dir, p, meta.Shard)
+		if err != nil {
+			return nil, nil, err
+		}
+		if old != nil {
+			meta.Plan.Target = cmp.Or(p.Target, old.Plan.Target)
+			meta.Sessions = old.Sessions
+			for _, r := range recs {
+				done[r.Run] = true
+			}
+		}
+	case !opts.Force && HoldsRuns(dir):
+		return nil, nil, fmt.Errorf("%s already holds a sweep; --resume keeps its runs and goes on, --force replaces them", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, nil, err
+	}
+	if len(done) == 0 {
+		if err := os.WriteFile(filepath.Join(dir, ResultsFile), nil, 0o644); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := writeMeta(dir, meta); err != nil {
+		return nil, nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, ScenarioFile), []byte(p.Source), 0o644); err != nil {
+		return nil, nil, err
+	}
+	return meta, done, nil
+}
+
+// resumable reads the sweep in dir that p resumes: nil when there is none
+// to resume, an error when dir holds another one (other runs, another
+// shard, more seeds than p) or runs without a sweep.json. Only once it is
+// accepted is a last line cut short dropped from results.jsonl.
+func resumable(dir string, p *Plan, shard string) (*Meta, []Record, error) {
+	old, recs, err := ReadDir(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if _, metaErr := os.Stat(filepath.Join(dir, MetaFile)); metaErr != nil && HoldsRuns(dir) {
+			return nil, nil, fmt.Errorf("%s holds runs but no %s to resume them by; --force replaces them", dir, MetaFile)
+		}
+		return nil, nil, nil
+	case err != nil:
+		return nil, nil, err
+	case !old.Plan.sameRuns(p) || old.Shard != shard:
+		return nil, nil, fmt.Errorf("%s holds another sweep (%s); resume it with the same file, --set, --vary and --shard, or use another --out", dir, old.Plan.describe(old.Shard))
+	case p.Seeds < old.Plan.Seeds:
+		return nil, nil, fmt.Errorf("%s holds a sweep of %d seeds per point; resume it with --seeds %d or more (fewer would leave finished runs out), or use another --out", dir, old.Plan.Seeds, old.Plan.Seeds)
+	}
+	if err := cutPartialLine(filepath.Join(dir, ResultsFile)); err != nil {
+		return nil, nil, err
+	}
+	return old, recs, nil
+}
+
+// todo returns the runs of the shard not done yet, in the order they
+// start, and how many are done. Runs start in index order, seed by seed
+// across every point, so that an interrupted sweep has drawn every point,
+// with fewer seeds, rather than half of the points with all of them.
+func (p *Plan) todo(sh Shard, done map[int]bool) (todo []int, skipped int) {
 	for r := range p.Runs() {
 		switch {
-		case !opts.Shard.Has(r):
+		case !sh.Has(r):
 		case done[r]:
 			skipped++
 		default:
 			todo = append(todo, r)
 		}
 	}
-	out := &Outcome{Skipped: skipped, Total: len(todo)}
-	start := time.Now()
+	return todo, skipped
+}
+
+// runPool runs the runs on at most workers goroutines, one world each,
+// and hands each finished record to each, on the calling goroutine. The
+// first error, of a run or of each, stops new runs from starting, as does
+// the end of ctx; the runs under way finish and are handed over.
+func runPool(ctx context.Context, p *Plan, todo []int, workers int, each func(*Record) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-
 	jobs := make(chan int)
 	results := make(chan result)
 	go func() {
@@ -178,55 +242,37 @@ func Run(ctx context.Context, p *Plan, opts Options) (*Outcome, error) {
 	}()
 	var wg sync.WaitGroup
 	for range min(workers, max(len(todo), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for r := range jobs {
 				results <- runOne(p, r)
 			}
-		}()
+		})
 	}
 	go func() {
 		wg.Wait()
 		close(results)
 	}()
 	var firstErr error
-	var simTime int64
 	for res := range results {
-		if res.err != nil {
-			if firstErr == nil {
-				firstErr = res.err
-				cancel()
-			}
-			continue
-		}
-		line, err := json.Marshal(res.rec)
+		err := res.err
 		if err == nil {
-			_, err = f.Write(append(line, '\n'))
+			err = each(&res.rec)
 		}
-		if err != nil {
-			if firstErr == nil {
-				firstErr = err
-				cancel()
-			}
-			continue
-		}
-		out.Ran++
-		simTime += res.rec.SimTimeNs()
-		if opts.Progress != nil {
-			opts.Progress(Progress{Done: out.Ran, Total: out.Total, Skipped: skipped, Elapsed: time.Since(start), Record: &res.rec})
+		if err != nil && firstErr == nil {
+			firstErr = err
+			cancel()
 		}
 	}
-	out.Elapsed = time.Since(start)
-	out.Interrupted = out.Ran < out.Total && firstErr == nil
-	meta.Sessions = append(meta.Sessions, Session{Workers: workers, Runs: out.Ran, WallNs: int64(out.Elapsed), SimTimeNs: simTime})
-	if err := writeMeta(dir, meta); err != nil && firstErr == nil {
-		firstErr = err
+	return firstErr
+}
+
+func appendRecord(f *os.File, rec *Record) error {
+	line, err := json.Marshal(rec)
+	if err != nil {
+		return err
 	}
-	if firstErr != nil {
-		return out, firstErr
-	}
-	return out, nil
+	_, err = f.Write(append(line, '\n'))
+	return err
 }
 
 type result struct {
@@ -304,11 +350,7 @@ func writeMeta(dir string, m *Meta) error {
 // ReadDir reads a sweep's directory: its meta and its records, one per run
 // index, sorted by it. A last line cut short (a sweep killed while writing
 // it) is left out.
-func ReadDir(dir string) (*Meta, []Record, error) { return readDir(dir, false) }
-
-// readDir is ReadDir; with repair, a last line cut short is also dropped
-// from the file, so that appending goes on cleanly.
-func readDir(dir string, repair bool) (*Meta, []Record, error) {
+func ReadDir(dir string) (*Meta, []Record, error) {
 	b, err := os.ReadFile(filepath.Join(dir, MetaFile))
 	if err != nil {
 		return nil, nil, err
@@ -322,19 +364,25 @@ func readDir(dir string, repair bool) (*Meta, []Record, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if i := bytes.LastIndexByte(data, '\n'); i+1 < len(data) {
-		data = data[:i+1]
-		if repair {
-			if err := os.Truncate(path, int64(len(data))); err != nil {
-				return nil, nil, err
-			}
-		}
-	}
+	data = data[:bytes.LastIndexByte(data, '\n')+1]
 	recs, err := parseRecords(bytes.NewReader(data), &m.Plan)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %v", path, err)
 	}
 	return &m, recs, nil
+}
+
+// cutPartialLine drops a last line cut short from a file, so that
+// appending goes on cleanly.
+func cutPartialLine(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if n := bytes.LastIndexByte(data, '\n') + 1; n < len(data) {
+		return os.Truncate(path, int64(n))
+	}
+	return nil
 }
 
 // parseRecords reads records, keeps one per run index and sorts them by

@@ -102,6 +102,9 @@ func TestWorkersDoNotChangeRecords(t *testing.T) {
 		runSweep(t, context.Background(), p, Options{Dir: d, Workers: w})
 		got[i] = records(t, d)
 	}
+	if _, err := Run(context.Background(), p, Options{Dir: filepath.Join(dir, "n"), Workers: -1}); err == nil || !strings.Contains(err.Error(), "--workers -1") {
+		t.Errorf("-1 workers: %v", err)
+	}
 	if len(got[0]) != p.Runs() || !reflect.DeepEqual(got[0], got[1]) {
 		t.Errorf("1 and 2 workers gave different records (%d and %d)", len(got[0]), len(got[1]))
 	}
@@ -135,6 +138,18 @@ func TestInterruptedSweepResumes(t *testing.T) {
 	}
 	f.WriteString(`{"run":5,"point":1,"val`)
 	f.Close()
+	// A resume that is refused leaves the directory as it was, the line
+	// cut short included.
+	cut, err := os.ReadFile(filepath.Join(part, ResultsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), tinyPlan(t, 3, "config.repl-backlog-size=16kb,2mb"), Options{Dir: part, Resume: true}); err == nil {
+		t.Error("resumed another sweep")
+	}
+	if after, _ := os.ReadFile(filepath.Join(part, ResultsFile)); !bytes.Equal(after, cut) {
+		t.Error("a refused resume changed results.jsonl")
+	}
 	recs := records(t, part)
 	if len(recs) != o.Ran {
 		t.Fatalf("%d records after %d runs", len(recs), o.Ran)
