@@ -176,3 +176,17 @@ func TestSweepRefusesOccupiedDir(t *testing.T) {
 		t.Errorf("--force: exit %d, want the replacement said before the runs\n%s%s", code, stdout, stderr)
 	}
 }
+
+// An error in a --vary value is one line naming the flag and the value,
+// printed before anything runs or is written.
+func TestSweepVaryErrorNamesTheFlag(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "sweep")
+	code, stdout, stderr := runCLI("sweep", tiny, "--vary", "config.repl-backlog-size=16kb,lots", "--out", out)
+	want := `simrun: --vary config.repl-backlog-size=lots: repl-backlog-size: invalid size "lots" (Redis units: 1k=1000, 1kb=1024, 1m, 1mb, 1g, 1gb)` + "\n"
+	if code != 2 || stderr != want || stdout != "" {
+		t.Errorf("exit %d, stdout %q\nstderr %q\nwant   %q", code, stdout, stderr, want)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a refused sweep made its directory: %v", err)
+	}
+}

@@ -13,6 +13,7 @@ package sweep
 
 import (
 	_ "embed"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -182,13 +183,25 @@ func (p *Plan) Spec(point int) (*spec.Spec, error) {
 }
 
 // load loads the scenario of a point from the file and the overrides.
+// NewPlan loads each value alone first, so an error here is of the values
+// of the point together: it names them all, as the flags gave them.
 func (p *Plan) load(point int) (*spec.Spec, error) {
-	ov := p.PointOverrides(point)
-	s, err := scenarios.Load(p.File, []byte(p.Source), ov)
-	if err != nil {
-		return nil, fmt.Errorf("point %s: %w", strings.Join(ov.Args(), " "), err)
+	s, err := scenarios.Load(p.File, []byte(p.Source), p.PointOverrides(point))
+	if err == nil || len(p.Vary) == 0 {
+		return s, err
 	}
-	return s, nil
+	var flags []string
+	for i, val := range p.Values(point) {
+		flags = append(flags, p.Vary[i].override(val).String())
+	}
+	var se *scenarios.Error
+	if !errors.As(err, &se) || se.Flag == "" {
+		return nil, fmt.Errorf("%s: %w", strings.Join(flags, " "), err)
+	}
+	if !slices.Contains(flags, se.Flag) {
+		flags = append([]string{se.Flag}, flags...)
+	}
+	return nil, &scenarios.Error{File: se.File, Flag: strings.Join(flags, " "), Msg: se.Msg}
 }
 
 // Run returns the point and the seed of run r.

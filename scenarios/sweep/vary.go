@@ -38,7 +38,7 @@ func ParseVary(s string) (Vary, error) {
 	key, text, ok := strings.Cut(s, "=")
 	key = strings.TrimSpace(key)
 	if !ok || key == "" || text == "" {
-		return Vary{}, fmt.Errorf("--vary %q: want KEY=V1,V2,... or KEY=LO..HI*FACTOR", s)
+		return Vary{}, fmt.Errorf("--vary %s: want KEY=V1,V2,... or KEY=LO..HI*FACTOR", s)
 	}
 	v := Vary{Key: key, Text: text}
 	if lo, rest, isRange := strings.Cut(text, ".."); isRange && !strings.ContainsAny(text, ",[{") {

@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -56,5 +57,48 @@ func TestFormatSize(t *testing.T) {
 	}
 	if got := FormatSize(5_000_000, false); got != "5m" {
 		t.Errorf("SI: %s", got)
+	}
+}
+
+// An error in a --vary names the flag and its value, as --set errors do:
+// the value at fault alone, or every knob's value of a point whose values
+// are only wrong together; never a place in the file they were not in.
+func TestVaryErrorsNameTheFlag(t *testing.T) {
+	src, err := os.ReadFile("testdata/tiny.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		vary []string
+		want string
+	}{
+		{[]string{"config.repl-backlog-size"}, "--vary config.repl-backlog-size: want KEY=V1,V2,... or KEY=LO..HI*FACTOR"},
+		{[]string{"=1,2"}, "--vary =1,2: want KEY=V1,V2,... or KEY=LO..HI*FACTOR"},
+		{[]string{"config.repl-backlog-size=lots"}, `--vary config.repl-backlog-size=lots: repl-backlog-size: invalid size "lots" (Redis units: 1k=1000, 1kb=1024, 1m, 1mb, 1g, 1gb)`},
+		{[]string{"config.repl-backlog-size=16kb", "workload.rate=50,fast"}, `--vary workload.rate=fast: invalid number "fast"`},
+		{[]string{"config.repl-backlog-size=16kb..1mb*0"}, `--vary config.repl-backlog-size=16kb..1mb*0: factor "0": want a number greater than 1`},
+		{[]string{"nodes.1.replicaof=m1,r2", "nodes.2.replicaof=m1,r1"}, `--vary nodes.1.replicaof=r2 --vary nodes.2.replicaof=r1: replicas form a cycle through "r1": some node must be a master`},
+		{[]string{"duration=1s,20s", "faults.0.from=10s"}, `--vary duration=1s --vary faults.0.from=10s: from 10s is outside the fault phase (duration 1s)`},
+	} {
+		var knobs []Vary
+		for _, v := range tc.vary {
+			k, err := ParseVary(v)
+			if err == nil {
+				knobs = append(knobs, k)
+				continue
+			}
+			if err.Error() != tc.want {
+				t.Errorf("ParseVary %s:\n got %v\nwant %s", v, err, tc.want)
+			}
+			knobs = nil
+			break
+		}
+		if knobs == nil {
+			continue
+		}
+		_, err := NewPlan("testdata/tiny.yaml", src, nil, knobs, 1)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%v:\n got %v\nwant %s", tc.vary, err, tc.want)
+		}
 	}
 }
