@@ -195,6 +195,10 @@ func runSweep(stdout, stderr io.Writer, plan *sweep.Plan, opts sweep.Options) (*
 		fmt.Fprintf(stdout, ", shard %s", opts.Shard)
 	}
 	fmt.Fprintf(stdout, ", into %s\n", opts.Dir)
+	if n := plan.ShardPoints(opts.Shard); n < plan.Points() {
+		fmt.Fprintf(stdout, "note: shard %s runs %d of the %d points, with all their seeds: the numbers of points and of shards share a factor (take a number of shards prime to %d for shards that each cover every point)\n",
+			opts.Shard, n, plan.Points(), plan.Points())
+	}
 	if opts.Force && sweep.HoldsRuns(opts.Dir) {
 		fmt.Fprintf(stdout, "starting afresh: the runs in %s are replaced (--force)\n", opts.Dir)
 	}

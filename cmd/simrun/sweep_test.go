@@ -43,7 +43,8 @@ func TestSweepReportMerge(t *testing.T) {
 	var shards []string
 	for _, sh := range []string{"0/2", "1/2"} {
 		d := filepath.Join(dir, "shard"+sh[:1])
-		if code, stdout, stderr := runCLI(append(args, "--out", d, "--shard", sh)...); code != 0 {
+		code, stdout, stderr := runCLI(append(args, "--out", d, "--shard", sh)...)
+		if code != 0 || !strings.Contains(stdout, "note: shard "+sh+" runs 1 of the 2 points, with all their seeds") {
 			t.Fatalf("shard %s: exit %d\n%s%s", sh, code, stdout, stderr)
 		}
 		shards = append(shards, d)

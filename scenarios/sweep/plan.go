@@ -262,6 +262,22 @@ func (s Shard) String() string {
 	return fmt.Sprintf("%d/%d", s.I, s.N)
 }
 
+// ShardPoints returns how many of the plan's points shard s runs. Run r
+// is point r % Points() and belongs to shard r % N: when the numbers of
+// points and of shards share a factor g, a shard only ever runs the
+// points congruent to its index modulo g, Points()/g of them, with all
+// their seeds. Otherwise it runs every point, with some of the seeds.
+func (p *Plan) ShardPoints(s Shard) int {
+	if s.N <= 1 {
+		return p.Points()
+	}
+	a, b := p.Points(), s.N
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return p.Points() / a
+}
+
 // LongestOutage is the longest outage a scenario's faults are meant to
 // cause, for Redis's rule of thumb (write rate x longest outage): the
 // longest disconnect, stall, partition or pause, or crash before its
