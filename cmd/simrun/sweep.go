@@ -62,7 +62,9 @@ them). Ctrl-C stops cleanly: the runs under way finish and are saved, and
 --resume runs the rest. --shard i/n runs runs i, i+n, i+2n, ... so that n
 machines share a sweep; simrun merge joins their directories.
 
-Exit status: 0 when done, 2 on bad input, 130 when interrupted.`
+Exit status: 0 when done, 2 on bad input (a DIR that holds a sweep without
+--resume or --force included: then nothing in it changes), 130 when
+interrupted.`
 
 func sweepCommand(stdout, stderr io.Writer) *cobra.Command {
 	var fl sweepFlags
@@ -86,9 +88,9 @@ func sweepCommand(stdout, stderr io.Writer) *cobra.Command {
 				return badInput(err)
 			}
 			target := fl.target
-			if !fl.targetGiven {
+			if t := sweptTarget(opts.Dir, ""); !fl.targetGiven && t != "" {
 				// A resumed sweep keeps the target it was run with.
-				target, plan.Target = sweptTarget(opts.Dir, target), sweptTarget(opts.Dir, "")
+				target, plan.Target = t, t
 			}
 			tgt, err := reports.ParseTarget(target)
 			if err != nil {
