@@ -260,26 +260,22 @@ Exit status: 0 when every run of the sweep is present (or --allow-partial),
 same, and the missing shards and seeds named), 2 on bad input.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			tgt, err := reports.ParseTarget(target)
-			if err != nil {
-				return badInput(err)
-			}
 			if out == "" {
 				return badInput(errors.New("merge needs --out DIR"))
 			}
-			given := ""
-			if cmd.Flags().Changed("target") {
-				given = target
+			if target != "" {
+				if _, err := reports.ParseTarget(target); err != nil {
+					return badInput(err)
+				}
 			}
-			missing, err := sweep.Merge(out, args, given)
+			missing, err := sweep.Merge(out, args, target)
 			if err != nil {
 				return badInput(err)
 			}
-			if given == "" {
-				// The first shard's target, which the merged sweep keeps.
-				if tgt, err = reports.ParseTarget(sweptTarget(out, target)); err != nil {
-					return badInput(err)
-				}
+			// --target, or else the first shard's, which the merge keeps.
+			tgt, err := reports.ParseTarget(sweptTarget(out, "1%"))
+			if err != nil {
+				return badInput(err)
 			}
 			fmt.Fprintf(stdout, "merged %d directories into %s\n", len(args), out)
 			if err := writeReport(stdout, out, tgt, -1); err != nil {
@@ -298,7 +294,7 @@ same, and the missing shards and seeds named), 2 on bad input.`,
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "directory of the merged sweep (not one of the shards')")
-	cmd.Flags().StringVar(&target, "target", "1%", "full-resync frequency the recommended backlog keeps under, with 95% confidence (default: the first shard's)")
+	cmd.Flags().StringVar(&target, "target", "", "full-resync frequency the recommended backlog keeps under, with 95% confidence (default: the first shard's, else 1%)")
 	cmd.Flags().BoolVar(&allowPartial, "allow-partial", false, "exit 0 even when runs of the sweep are in no shard")
 	return cmd
 }
