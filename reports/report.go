@@ -137,7 +137,7 @@ func missing(meta *sweep.Meta, recorded int) int {
 	}
 	n := 0
 	for r := range p.Runs() {
-		if sh.Has(r) {
+		if p.InShard(sh, r) {
 			n++
 		}
 	}

@@ -198,8 +198,8 @@ func runSweep(stdout, stderr io.Writer, plan *sweep.Plan, opts sweep.Options) (*
 	}
 	fmt.Fprintf(stdout, ", into %s\n", opts.Dir)
 	if n := plan.ShardPoints(opts.Shard); n < plan.Points() {
-		fmt.Fprintf(stdout, "note: shard %s runs %d of the %d points, with all their seeds: the numbers of points and of shards share a factor (take a number of shards prime to %d for shards that each cover every point)\n",
-			opts.Shard, n, plan.Points(), plan.Points())
+		fmt.Fprintf(stdout, "note: shard %s runs %d of the %d points: there are fewer seeds (%d) than shards (%d); with at least as many seeds every shard covers every point\n",
+			opts.Shard, n, plan.Points(), plan.Seeds, opts.Shard.N)
 	}
 	if opts.Force && sweep.HoldsRuns(opts.Dir) {
 		fmt.Fprintf(stdout, "starting afresh: the runs in %s are replaced (--force)\n", opts.Dir)

@@ -169,7 +169,7 @@ func findMissing(p *Plan, byRun map[int]Record, dirs []shardDir) Missing {
 	for _, d := range dirs {
 		want := 0
 		for r := range p.Runs() {
-			if d.shard.Has(r) {
+			if p.InShard(d.shard, r) {
 				want++
 			}
 		}

@@ -236,8 +236,8 @@ func (p *Plan) ReplayCommand(dir string, r int) string {
 	return scenarios.ShellJoin(scenarios.ReplayArgs(dir+"/"+ScenarioFile, seed, p.PointOverrides(point)))
 }
 
-// Shard is a deterministic share of a sweep's runs: run r belongs to shard
-// I of N when r % N == I. The zero Shard is the whole sweep.
+// Shard is a deterministic share of a sweep's runs (see Plan.InShard). The
+// zero Shard is the whole sweep.
 type Shard struct {
 	I, N int
 }
@@ -252,9 +252,6 @@ func ParseShard(s string) (Shard, error) {
 	return sh, nil
 }
 
-// Has reports whether run r belongs to the shard.
-func (s Shard) Has(r int) bool { return s.N <= 1 || r%s.N == s.I }
-
 func (s Shard) String() string {
 	if s.N <= 1 {
 		return ""
@@ -262,20 +259,28 @@ func (s Shard) String() string {
 	return fmt.Sprintf("%d/%d", s.I, s.N)
 }
 
-// ShardPoints returns how many of the plan's points shard s runs. Run r
-// is point r % Points() and belongs to shard r % N: when the numbers of
-// points and of shards share a factor g, a shard only ever runs the
-// points congruent to its index modulo g, Points()/g of them, with all
-// their seeds. Otherwise it runs every point, with some of the seeds.
-func (p *Plan) ShardPoints(s Shard) int {
+// InShard reports whether run r belongs to shard s. Run r (point p, seed
+// index k) belongs to shard (p + k) mod N: along the seeds each point
+// visits every shard in turn, so with at least N seeds every shard runs
+// every point, whatever the numbers of points and of shards.
+func (p *Plan) InShard(s Shard, r int) bool {
 	if s.N <= 1 {
-		return p.Points()
+		return true
 	}
-	a, b := p.Points(), s.N
-	for b != 0 {
-		a, b = b, a%b
+	point, k := r%p.Points(), r/p.Points()
+	return (point+k)%s.N == s.I
+}
+
+// ShardPoints returns how many of the plan's points shard s runs: all of
+// them, unless there are fewer seeds than shards.
+func (p *Plan) ShardPoints(s Shard) int {
+	seen := map[int]bool{}
+	for r := range p.Runs() {
+		if p.InShard(s, r) {
+			seen[r%p.Points()] = true
+		}
 	}
-	return p.Points() / a
+	return len(seen)
 }
 
 // LongestOutage is the longest outage a scenario's faults are meant to

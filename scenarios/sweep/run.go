@@ -211,7 +211,7 @@ func resumable(dir string, p *Plan, shard string) (*Meta, []Record, error) {
 func (p *Plan) todo(sh Shard, done map[int]bool) (todo []int, skipped int) {
 	for r := range p.Runs() {
 		switch {
-		case !sh.Has(r):
+		case !p.InShard(sh, r):
 		case done[r]:
 			skipped++
 		default:
