@@ -124,6 +124,16 @@ func Write(dir string, meta *sweep.Meta, recs []sweep.Record, opts Options) (*Re
 	return rep, nil
 }
 
+// NoTimelineError is a --timeline run that the sweep has no timeline of.
+type NoTimelineError struct {
+	Run int
+	Dir string
+}
+
+func (e *NoTimelineError) Error() string {
+	return fmt.Sprintf("run %d has no record with a timeline in %s", e.Run, e.Dir)
+}
+
 // missing counts the runs of the plan (or of the directory's shard)
 // without a record.
 func missing(meta *sweep.Meta, recorded int) int {
@@ -165,7 +175,7 @@ func drawPlots(dir string, page *page, recs []sweep.Record, opts Options) error 
 	rep.Files = append(rep.Files, FreqPlotName+".png", FreqPlotName+".svg", BytesPlotName+".png", BytesPlotName+".svg")
 	rec := chooseTimeline(recs, opts.TimelineRun)
 	if rec == nil && opts.TimelineRun >= 0 {
-		return fmt.Errorf("run %d has no record with a timeline in %s", opts.TimelineRun, dir)
+		return &NoTimelineError{Run: opts.TimelineRun, Dir: dir}
 	}
 	if rec == nil {
 		return nil

@@ -63,8 +63,9 @@ them). Ctrl-C stops cleanly: the runs under way finish and are saved, and
 machines share a sweep; simrun merge joins their directories.
 
 Exit status: 0 when done, 2 on bad input (a DIR that holds a sweep without
---resume or --force included: then nothing in it changes), 130 when
-interrupted.`
+--resume or --force included: then nothing in it changes), 4 on an
+internal error (a run that failed or panicked, a file that could not be
+written; the finished runs are kept), 130 when interrupted.`
 
 func sweepCommand(stdout, stderr io.Writer) *cobra.Command {
 	var fl sweepFlags
@@ -84,8 +85,12 @@ func sweepCommand(stdout, stderr io.Writer) *cobra.Command {
 				return badInput(err)
 			}
 			o, err := runSweep(stdout, stderr, plan, opts)
-			if err != nil {
+			var refused *sweep.Refusal
+			switch {
+			case errors.As(err, &refused):
 				return badInput(err)
+			case err != nil:
+				return internalError(err)
 			}
 			target := fl.target
 			if t := sweptTarget(opts.Dir, ""); !fl.targetGiven && t != "" {
@@ -257,7 +262,8 @@ of the shards' directories.
 
 Exit status: 0 when every run of the sweep is present (or --allow-partial),
 1 when runs are missing (the directory and report are written all the
-same, and the missing shards and seeds named), 2 on bad input.`,
+same, and the missing shards and seeds named), 2 on bad input, 4 on an
+internal error.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
@@ -316,8 +322,12 @@ func writeReport(stdout io.Writer, dir string, target float64, timeline int) err
 		return badInput(err)
 	}
 	rep, err := reports.Write(dir, meta, recs, reports.Options{Target: target, TimelineRun: timeline})
-	if err != nil {
+	var noRun *reports.NoTimelineError
+	switch {
+	case errors.As(err, &noRun):
 		return badInput(err)
+	case err != nil:
+		return internalError(err)
 	}
 	for _, r := range rep.Recommended {
 		name := ""

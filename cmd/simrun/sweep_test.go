@@ -192,3 +192,20 @@ func TestSweepVaryErrorNamesTheFlag(t *testing.T) {
 		t.Errorf("a refused sweep made its directory: %v", err)
 	}
 }
+
+// A sweep that cannot write its directory is the machine's failure, not
+// bad input: exit 4; a sweep refused for its options is exit 2.
+func TestSweepExitCodesInternalVsRefused(t *testing.T) {
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI("sweep", tiny, "--seeds", "1", "--out", filepath.Join(blocker, "sub"))
+	if code != 4 || !strings.Contains(stderr, "not a directory") {
+		t.Errorf("unwritable --out: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, _, stderr = runCLI("sweep", tiny, "--seeds", "1", "--resume", "--force", "--out", t.TempDir())
+	if code != 2 || !strings.Contains(stderr, "give one") {
+		t.Errorf("--resume --force: exit %d, %s", code, stderr)
+	}
+}

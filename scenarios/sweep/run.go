@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -63,13 +64,23 @@ type Options struct {
 	Progress func(Progress)
 }
 
+// Refusal is a sweep that does not start as asked: options that make no
+// sense, or a directory that holds other runs. Nothing was touched. Any
+// other error of Run is the machine's (a file that cannot be written) or
+// ours (a run that failed).
+type Refusal struct{ Msg string }
+
+func (r *Refusal) Error() string { return r.Msg }
+
+func refuse(format string, args ...any) error { return &Refusal{Msg: fmt.Sprintf(format, args...)} }
+
 // Check refuses options that contradict each other or make no sense.
 func (opts Options) Check() error {
 	switch {
 	case opts.Workers < 0:
-		return fmt.Errorf("--workers %d: want 1 or more, or 0 for every core", opts.Workers)
+		return refuse("--workers %d: want 1 or more, or 0 for every core", opts.Workers)
 	case opts.Resume && opts.Force:
-		return errors.New("--resume keeps a directory's runs and --force replaces them: give one")
+		return refuse("--resume keeps a directory's runs and --force replaces them: give one")
 	}
 	return nil
 }
@@ -160,7 +171,7 @@ func prepare(dir string, p *Plan, opts Options) (*Meta, map[int]bool, error) {
 			}
 		}
 	case !opts.Force && HoldsRuns(dir):
-		return nil, nil, fmt.Errorf("%s already holds a sweep; --resume keeps its runs and goes on, --force replaces them", dir)
+		return nil, nil, refuse("%s already holds a sweep; --resume keeps its runs and goes on, --force replaces them", dir)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, err
@@ -188,15 +199,15 @@ func resumable(dir string, p *Plan, shard string) (*Meta, []Record, error) {
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		if _, metaErr := os.Stat(filepath.Join(dir, MetaFile)); metaErr != nil && HoldsRuns(dir) {
-			return nil, nil, fmt.Errorf("%s holds runs but no %s to resume them by; --force replaces them", dir, MetaFile)
+			return nil, nil, refuse("%s holds runs but no %s to resume them by; --force replaces them", dir, MetaFile)
 		}
 		return nil, nil, nil
 	case err != nil:
-		return nil, nil, err
+		return nil, nil, &Refusal{Msg: err.Error()} // a directory that cannot be resumed
 	case !old.Plan.sameRuns(p) || old.Shard != shard:
-		return nil, nil, fmt.Errorf("%s holds another sweep (%s); resume it with the same file, --set, --vary and --shard, or use another --out", dir, old.Plan.describe(old.Shard))
+		return nil, nil, refuse("%s holds another sweep (%s); resume it with the same file, --set, --vary and --shard, or use another --out", dir, old.Plan.describe(old.Shard))
 	case p.Seeds < old.Plan.Seeds:
-		return nil, nil, fmt.Errorf("%s holds a sweep of %d seeds per point; resume it with --seeds %d or more (fewer would leave finished runs out), or use another --out", dir, old.Plan.Seeds, old.Plan.Seeds)
+		return nil, nil, refuse("%s holds a sweep of %d seeds per point; resume it with --seeds %d or more (fewer would leave finished runs out), or use another --out", dir, old.Plan.Seeds, old.Plan.Seeds)
 	}
 	if err := cutPartialLine(filepath.Join(dir, ResultsFile)); err != nil {
 		return nil, nil, err
@@ -286,8 +297,15 @@ type result struct {
 // the schedules, the workload reads its mix and rate), so no worker
 // changes what another reads. TestSpecsParsedOncePerPoint checks it, with
 // -race.
-func runOne(p *Plan, r int) result {
+func runOne(p *Plan, r int) (res result) {
 	point, seed := p.Run(r)
+	defer func() {
+		// A panic in one world is our bug: it ends the sweep as an error
+		// naming the run and where it happened, not the process.
+		if v := recover(); v != nil {
+			res = result{err: fmt.Errorf("run %d (seed %d) panicked: %v\n%s", r, seed, v, debug.Stack())}
+		}
+	}()
 	s := p.specs[point]
 	every := time.Duration(p.SampleEveryNs)
 	start := time.Now()
