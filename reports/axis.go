@@ -11,6 +11,7 @@ import (
 	"github.com/dustin/go-humanize"
 	"gonum.org/v1/plot"
 
+	"github.com/replsim/replsim/scenarios"
 	"github.com/replsim/replsim/scenarios/sweep"
 )
 
@@ -73,7 +74,7 @@ func newXAxis(p *sweep.Plan) xAxis {
 func valueParsers(key string) []func(string) (float64, bool) {
 	return []func(string) (float64, bool){
 		func(s string) (float64, bool) {
-			n, err := sweep.ParseSize(s)
+			n, err := scenarios.ParseSize(s)
 			return float64(n), err == nil && n > 0 && (isBacklogKey(key) || strings.ContainsAny(s, "kKmMgGbB"))
 		},
 		func(s string) (float64, bool) {

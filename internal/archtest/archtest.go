@@ -231,6 +231,9 @@ func (c *checker) imports(l *layer, dir string, f *ast.File, isTest bool) {
 				c.report(spec.Pos(), "imports %q: package %s is not in the architecture table", ip, describeDir(targetDir))
 			case target != l && !slices.Contains(l.imports, target.dir):
 				c.report(spec.Pos(), "imports %q: %s may not import %s (allowed: %s)", ip, l.dir, target.dir, list(l.imports))
+			case target != l && !isTest && narrowed(l, dir, target.dir):
+				sub := sublayerOf(l, dir)
+				c.report(spec.Pos(), "imports %q: %s may not import %s (of the other layers it may import only: %s)", ip, sub.dir, target.dir, list(sub.only))
 			case target == l && !isTest:
 				c.inside(l, dir, ip, targetDir, spec)
 			}
@@ -239,6 +242,13 @@ func (c *checker) imports(l *layer, dir string, f *ast.File, isTest bool) {
 			c.report(spec.Pos(), "imports %q: %s may not use this third-party package (allowed: %s)", ip, l.dir, list(allowed))
 		}
 	}
+}
+
+// narrowed reports whether dir's sublayer narrows its layer's imports and
+// leaves target out.
+func narrowed(l *layer, dir, target string) bool {
+	sub := sublayerOf(l, dir)
+	return sub != nil && sub.only != nil && !slices.Contains(sub.only, target)
 }
 
 // inside checks an import from dir of a package (at targetDir) of the same layer

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/replsim/replsim/model"
 	"github.com/replsim/replsim/scenarios"
 )
 
@@ -102,13 +101,13 @@ func geometric(lo, hi, factor string) ([]string, error) {
 		b, _ = strconv.ParseInt(hi, 10, 64)
 		format = func(n int64) string { return strconv.FormatInt(n, 10) }
 	case isSize(lo) && isSize(hi):
-		a, _ = model.ParseBytes(lo)
-		b, _ = model.ParseBytes(hi)
+		a, _ = scenarios.ParseSize(lo)
+		b, _ = scenarios.ParseSize(hi)
 		binary := strings.HasSuffix(strings.ToLower(lo), "b")
 		format = func(n int64) string { return FormatSize(n, binary) }
 	default:
-		da, errA := model.ParseDuration(lo, time.Second)
-		db, errB := model.ParseDuration(hi, time.Second)
+		da, errA := scenarios.ParseConfigDuration(lo, time.Second)
+		db, errB := scenarios.ParseConfigDuration(hi, time.Second)
 		if errA != nil || errB != nil || isInt(lo) != isInt(hi) {
 			return nil, fmt.Errorf("range %s..%s: want two sizes (16kb..64mb), two durations (1s..1m) or two numbers", lo, hi)
 		}
@@ -141,7 +140,7 @@ func isInt(s string) bool {
 }
 
 func isSize(s string) bool {
-	_, err := model.ParseBytes(s)
+	_, err := scenarios.ParseSize(s)
 	return err == nil && !isInt(s)
 }
 
@@ -166,7 +165,3 @@ func FormatSize(n int64, binary bool) string {
 	}
 	return strconv.FormatInt(n, 10)
 }
-
-// ParseSize parses a byte count in Redis's units (16kb, 1m, 1000), for
-// readers of a sweep's values.
-func ParseSize(s string) (int64, error) { return model.ParseBytes(s) }
