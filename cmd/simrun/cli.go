@@ -152,14 +152,18 @@ func version() string {
 	return v
 }
 
+// runFlags are the flags of simrun run.
+type runFlags struct {
+	seed    uint64
+	seedSet bool
+	out     string
+	force   bool
+	sets    []string
+	bugs    []string
+}
+
 func runCommand(stdout, stderr io.Writer) *cobra.Command {
-	var (
-		seed  uint64
-		out   string
-		force bool
-		sets  []string
-		bugs  []string
-	)
+	var fl runFlags
 	cmd := &cobra.Command{
 		Use:   "run FILE.yaml",
 		Short: "Run one scenario under one seed and check its expectations",
@@ -181,51 +185,58 @@ refused unless --force is given (then the files of an earlier run that this
 run does not write stay as they were).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ov, err := scenarios.SetArgs(sets...)
-			if err != nil {
-				return badInput(err)
-			}
-			ov.Bugs = bugs
-			s, err := scenarios.LoadFile(args[0], ov)
-			if err != nil {
-				return badInput(err)
-			}
-			if !cmd.Flags().Changed("seed") {
-				seed = s.Seeds[0]
-			}
-			if out != "" {
-				err = usableOut(out, force)
-			} else {
-				err = pathSegment(s.Name)
-			}
-			if err != nil {
-				return badInput(err)
-			}
-			fmt.Fprintf(stdout, "seed %d\n", seed)
-			dir := out
-			if dir == "" {
-				if dir, err = newRunDir(outRoot, s.Name, seed, time.Now(), stderr); err != nil {
-					return internalError(err)
-				}
-			}
-			rec, err := runAndWrite(s, seed, dir)
-			if err != nil {
-				return internalError(fmt.Errorf("%v\n  artifacts: %s\n  replay: %s", err, dir, scenarios.ReplayCommand(s, seed)))
-			}
-			fmt.Fprint(stdout, rec.Text())
-			fmt.Fprintf(stdout, "  artifacts: %s\n", dir)
-			if !rec.OK {
-				return &exitError{code: exitFailed}
-			}
-			return nil
+			fl.seedSet = cmd.Flags().Changed("seed")
+			return fl.run(args[0], stdout, stderr)
 		},
 	}
-	cmd.Flags().Uint64Var(&seed, "seed", 0, "seed of the run (default: the file's first seed)")
-	cmd.Flags().StringVar(&out, "out", "", "output directory (default: a new simrun-out/<name>/<UTC time>-seed<N>/)")
-	cmd.Flags().BoolVar(&force, "force", false, "write into an --out directory that is not empty")
-	cmd.Flags().StringArrayVar(&sets, "set", nil, "override a key of the file: --set config.repl-backlog-size=4mb (repeatable)")
-	cmd.Flags().StringArrayVar(&bugs, "bug", nil, "switch on a planted bug of the engine (repeatable)")
+	cmd.Flags().Uint64Var(&fl.seed, "seed", 0, "seed of the run (default: the file's first seed)")
+	cmd.Flags().StringVar(&fl.out, "out", "", "output directory (default: a new simrun-out/<name>/<UTC time>-seed<N>/)")
+	cmd.Flags().BoolVar(&fl.force, "force", false, "write into an --out directory that is not empty")
+	cmd.Flags().StringArrayVar(&fl.sets, "set", nil, "override a key of the file: --set config.repl-backlog-size=4mb (repeatable)")
+	cmd.Flags().StringArrayVar(&fl.bugs, "bug", nil, "switch on a planted bug of the engine (repeatable)")
 	return cmd
+}
+
+// run loads, runs and writes one scenario file under one seed.
+func (fl *runFlags) run(file string, stdout, stderr io.Writer) error {
+	ov, err := scenarios.SetArgs(fl.sets...)
+	if err != nil {
+		return badInput(err)
+	}
+	ov.Bugs = fl.bugs
+	s, err := scenarios.LoadFile(file, ov)
+	if err != nil {
+		return badInput(err)
+	}
+	seed := fl.seed
+	if !fl.seedSet {
+		seed = s.Seeds[0]
+	}
+	if fl.out != "" {
+		err = usableOut(fl.out, fl.force)
+	} else {
+		err = pathSegment(s.Name)
+	}
+	if err != nil {
+		return badInput(err)
+	}
+	fmt.Fprintf(stdout, "seed %d\n", seed)
+	dir := fl.out
+	if dir == "" {
+		if dir, err = newRunDir(outRoot, s.Name, seed, time.Now(), stderr); err != nil {
+			return internalError(err)
+		}
+	}
+	rec, err := runAndWrite(s, seed, dir)
+	if err != nil {
+		return internalError(fmt.Errorf("%v\n  artifacts: %s\n  replay: %s", err, dir, scenarios.ReplayCommand(s, seed)))
+	}
+	fmt.Fprint(stdout, rec.Text())
+	fmt.Fprintf(stdout, "  artifacts: %s\n", dir)
+	if !rec.OK {
+		return &exitError{code: exitFailed}
+	}
+	return nil
 }
 
 // outRoot holds the folders of simrun run, one per scenario name.

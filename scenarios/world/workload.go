@@ -118,7 +118,6 @@ func (r *runner) startWorkload() {
 		wl.burst.OnReply = func(call *Call) { wl.finish(call) }
 		wl.selectDB(wl.burst)
 		for _, b := range ws.Bursts {
-			b := b
 			r.w.Sched.At(b.At, func() { wl.fireBurst(b.Writes) })
 		}
 	}
