@@ -17,7 +17,7 @@ import (
 type Record struct {
 	Spec  *spec.Spec
 	Seed  uint64
-	Facts *world.Result
+	Facts *world.Facts
 	// Verdict is the checker's: linearizability and the replication
 	// invariants. History is the history it checked (the clients'
 	// operations plus the final reads), Timeline the notes and faults.

@@ -34,7 +34,7 @@ func (r *Record) judge(final map[string]string, opts RunOptions) {
 }
 
 // timeline merges the replication notes and the faults in time order.
-func timeline(res *world.Result) []checker.Event {
+func timeline(res *world.Facts) []checker.Event {
 	out := make([]checker.Event, 0, len(res.Notes)+len(res.FaultLog))
 	for _, n := range res.Notes {
 		out = append(out, checker.Event{At: int64(n.At), Kind: n.Kind.String(), Node: n.Node, Peer: n.Peer, Offset: n.Offset})

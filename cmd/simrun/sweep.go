@@ -184,7 +184,7 @@ func (fl *sweepFlags) options(plan *sweep.Plan) (sweep.Options, error) {
 
 // runSweep runs a sweep with a progress display, until it is done or
 // interrupted (Ctrl-C, SIGTERM), and says what it did.
-func runSweep(stdout, stderr io.Writer, plan *sweep.Plan, opts sweep.Options) (*sweep.Outcome, error) {
+func runSweep(stdout, stderr io.Writer, plan *sweep.Plan, opts sweep.Options) (*sweep.Tally, error) {
 	if os.Getenv("GOGC") == "" {
 		// Worlds allocate fast and keep little: collecting less often
 		// saves about a tenth of a sweep's time.

@@ -179,7 +179,7 @@ func findMissing(p *Plan, byRun map[int]Record, dirs []shardDir) Missing {
 	}
 	seen := make([]bool, p.Seeds)
 	for r := range byRun {
-		_, seed := p.Run(r)
+		_, seed := p.PointSeed(r)
 		seen[seed-1] = true
 	}
 	for k, ok := range seen {

@@ -204,8 +204,8 @@ func (p *Plan) load(point int) (*spec.Spec, error) {
 	return nil, &scenarios.Error{File: se.File, Flag: strings.Join(flags, " "), Msg: se.Msg}
 }
 
-// Run returns the point and the seed of run r.
-func (p *Plan) Run(r int) (point int, seed uint64) {
+// PointSeed returns the point and the seed of run r.
+func (p *Plan) PointSeed(r int) (point int, seed uint64) {
 	return r % p.Points(), uint64(r/p.Points()) + 1
 }
 
@@ -232,7 +232,7 @@ func (p *Plan) Command(dir string) string {
 // ReplayCommand is the command line that replays one run of the sweep with
 // simrun run, from the copy of the scenario in the sweep's directory.
 func (p *Plan) ReplayCommand(dir string, r int) string {
-	point, seed := p.Run(r)
+	point, seed := p.PointSeed(r)
 	return scenarios.ShellJoin(scenarios.ReplayArgs(dir+"/"+ScenarioFile, seed, p.PointOverrides(point)))
 }
 

@@ -94,8 +94,8 @@ type Progress struct {
 	Record  *Record
 }
 
-// Outcome says what an invocation did.
-type Outcome struct {
+// Tally says what an invocation did.
+type Tally struct {
 	Ran, Skipped, Total int
 	// Interrupted is set when the context ended the sweep before every run
 	// was done; the finished runs are in results.jsonl.
@@ -107,7 +107,7 @@ type Outcome struct {
 // on one of the workers, and appends each record to results.jsonl as soon
 // as it is finished. When ctx ends, no new run starts; the runs under way
 // finish and are recorded, and Run returns with Interrupted set.
-func Run(ctx context.Context, p *Plan, opts Options) (*Outcome, error) {
+func Run(ctx context.Context, p *Plan, opts Options) (*Tally, error) {
 	if err := opts.Check(); err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func Run(ctx context.Context, p *Plan, opts Options) (*Outcome, error) {
 	defer f.Close()
 
 	todo, skipped := p.todo(opts.Shard, done)
-	out := &Outcome{Skipped: skipped, Total: len(todo)}
+	out := &Tally{Skipped: skipped, Total: len(todo)}
 	start := time.Now()
 	var simTime int64
 	err = runPool(ctx, p, todo, workers, func(rec *Record) error {
@@ -298,7 +298,7 @@ type result struct {
 // changes what another reads. TestSpecsParsedOncePerPoint checks it, with
 // -race.
 func runOne(p *Plan, r int) (res result) {
-	point, seed := p.Run(r)
+	point, seed := p.PointSeed(r)
 	defer func() {
 		// A panic in one world is our bug: it ends the sweep as an error
 		// naming the run and where it happened, not the process.
@@ -424,7 +424,7 @@ func parseRecords(r io.Reader, p *Plan) ([]Record, error) {
 		if rec.Run < 0 || rec.Run >= p.Runs() {
 			return nil, fmt.Errorf("line %d: run %d is outside the plan (%d runs)", line, rec.Run, p.Runs())
 		}
-		if point, seed := p.Run(rec.Run); rec.Point != point || rec.Seed != seed {
+		if point, seed := p.PointSeed(rec.Run); rec.Point != point || rec.Seed != seed {
 			return nil, fmt.Errorf("line %d: run %d is point %d seed %d, but the record is of point %d seed %d (written by a simrun that numbered runs point by point? run the sweep afresh with --force)",
 				line, rec.Run, point, seed, rec.Point, rec.Seed)
 		}

@@ -48,7 +48,7 @@ func records(t *testing.T, dir string) []Record {
 	return recs
 }
 
-func runSweep(t *testing.T, ctx context.Context, p *Plan, opts Options) *Outcome {
+func runSweep(t *testing.T, ctx context.Context, p *Plan, opts Options) *Tally {
 	t.Helper()
 	o, err := Run(ctx, p, opts)
 	if err != nil {
@@ -68,16 +68,16 @@ func TestPlanOrder(t *testing.T) {
 	if got := p.Values(4); !reflect.DeepEqual(got, []string{"1mb", "100"}) {
 		t.Errorf("point 4 = %v", got)
 	}
-	if point, seed := p.Run(9); point != 3 || seed != 2 {
+	if point, seed := p.PointSeed(9); point != 3 || seed != 2 {
 		t.Errorf("run 9 = point %d seed %d, want point 3 seed 2", point, seed)
 	}
-	if point, seed := p.Run(4); point != 4 || seed != 1 {
+	if point, seed := p.PointSeed(4); point != 4 || seed != 1 {
 		t.Errorf("run 4 = point %d seed %d, want point 4 seed 1", point, seed)
 	}
 	more := tinyPlan(t, 5, "config.repl-backlog-size=16kb,1mb", "workload.rate=50,100,200")
 	for r := range p.Runs() {
-		point, seed := p.Run(r)
-		if mp, ms := more.Run(r); mp != point || ms != seed {
+		point, seed := p.PointSeed(r)
+		if mp, ms := more.PointSeed(r); mp != point || ms != seed {
 			t.Errorf("run %d is point %d seed %d with 2 seeds, point %d seed %d with 5", r, point, seed, mp, ms)
 		}
 	}

@@ -12,9 +12,9 @@ import (
 	"github.com/replsim/replsim/sim"
 )
 
-// Result is the raw facts of one run, before checking: what happened, not
+// Facts are the raw facts of one run, before checking: what happened, not
 // what it means (package scenarios computes every figure from these).
-type Result struct {
+type Facts struct {
 	Seed     uint64
 	SimTime  time.Duration
 	Events   uint64
@@ -56,7 +56,7 @@ type RunOptions struct {
 	MaxEvents uint64
 	// SampleEvery, when positive, records every replica's lag behind the
 	// master of the moment at this period of virtual time, from time 0 to
-	// the end of the run, in Result.Samples. Sampling only reads state
+	// the end of the run, in Facts.Samples. Sampling only reads state
 	// between events and schedules nothing, so the run, its trace and its
 	// figures are the same with or without it.
 	SampleEvery time.Duration
@@ -75,8 +75,8 @@ type Sample struct {
 
 // Run builds a world from the scenario and seed, runs the fault phase and
 // the heal phase, and returns what happened. The same scenario, seed and
-// options give the same Result and trace, byte for byte.
-func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Result, error) {
+// options give the same Facts and trace, byte for byte.
+func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Facts, error) {
 	maxEvents := opts.MaxEvents
 	if maxEvents == 0 {
 		maxEvents = 2_000_000_000
@@ -102,7 +102,7 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{w: w, s: s, master: s.Master(), res: &Result{Seed: seed}}
+	r := &runner{w: w, s: s, master: s.Master(), res: &Facts{Seed: seed}}
 	r.sampleEvery = opts.SampleEvery
 	r.pairs = map[[2]string]int{}
 	r.stallPairs = map[[2]string]int{}
@@ -135,7 +135,7 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Result, error) {
 type runner struct {
 	w      *World
 	s      *spec.Spec
-	res    *Result
+	res    *Facts
 	master string // the master of the moment
 
 	work       *workload
@@ -196,7 +196,7 @@ func (r *runner) sample() {
 }
 
 // finish collects the figures.
-func (r *runner) finish(limit string) *Result {
+func (r *runner) finish(limit string) *Facts {
 	w, res := r.w, r.res
 	res.Limit = limit
 	res.SimTime = w.Now()
