@@ -170,7 +170,10 @@ func (fl *sweepFlags) plan(args []string) (*sweep.Plan, error) {
 func (fl *sweepFlags) options(plan *sweep.Plan) (sweep.Options, error) {
 	opts := sweep.Options{Dir: fl.out, Workers: fl.workers, Resume: fl.resume, Force: fl.force}
 	if opts.Dir == "" {
-		opts.Dir = filepath.Join("simrun-out", "sweep-"+plan.Scenario)
+		if err := pathSegment(plan.Scenario); err != nil {
+			return opts, err
+		}
+		opts.Dir = filepath.Join(outRoot, "sweep-"+plan.Scenario)
 	}
 	if fl.shard != "" {
 		sh, err := sweep.ParseShard(fl.shard)
@@ -250,7 +253,7 @@ func reportCommand(stdout io.Writer) *cobra.Command {
 
 func mergeCommand(stdout, stderr io.Writer) *cobra.Command {
 	var out, target string
-	var allowPartial bool
+	var allowPartial, force bool
 	cmd := &cobra.Command{
 		Use:   "merge DIR...",
 		Short: "Join the directories of the shards of one sweep (simrun sweep --shard i/n) and write its report",
@@ -258,7 +261,8 @@ func mergeCommand(stdout, stderr io.Writer) *cobra.Command {
 writes its report, from the runs present. The shards must hold the same
 runs; their targets and numbers of seeds may differ (the merge has the most
 seeds, and --target or else the first shard's target). --out may not be one
-of the shards' directories.
+of the shards' directories, and a --out that already holds a sweep (an
+earlier merge, say) is refused unless --force.
 
 Exit status: 0 when every run of the sweep is present (or --allow-partial),
 1 when runs are missing (the directory and report are written all the
@@ -274,9 +278,13 @@ internal error.`,
 					return badInput(err)
 				}
 			}
-			missing, err := sweep.Merge(out, args, target)
-			if err != nil {
+			missing, err := sweep.Merge(out, args, target, force)
+			var refused *sweep.Refusal
+			switch {
+			case errors.As(err, &refused):
 				return badInput(err)
+			case err != nil:
+				return internalError(err)
 			}
 			// --target, or else the first shard's, which the merge keeps.
 			tgt, err := reports.ParseTarget(sweptTarget(out, "1%"))
@@ -302,6 +310,7 @@ internal error.`,
 	cmd.Flags().StringVar(&out, "out", "", "directory of the merged sweep (not one of the shards')")
 	cmd.Flags().StringVar(&target, "target", "", "full-resync frequency the recommended backlog keeps under, with 95% confidence (default: the first shard's, else 1%)")
 	cmd.Flags().BoolVar(&allowPartial, "allow-partial", false, "exit 0 even when runs of the sweep are in no shard")
+	cmd.Flags().BoolVar(&force, "force", false, "replace the sweep an --out already holds")
 	return cmd
 }
 

@@ -67,7 +67,12 @@ func TestSweepReportMerge(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(half, "report.html")); err != nil {
 		t.Errorf("a partial merge wrote no report: %v", err)
 	}
-	code, stdout, stderr = runCLI("merge", "--allow-partial", "--out", half, shards[0])
+	// Again into the same directory: refused (it holds a sweep now) unless
+	// --force.
+	if code, _, stderr := runCLI("merge", "--allow-partial", "--out", half, shards[0]); code != 2 || !strings.Contains(stderr, "already holds a sweep") {
+		t.Errorf("merge into a directory that holds a sweep: exit %d, %s; want 2", code, stderr)
+	}
+	code, stdout, stderr = runCLI("merge", "--allow-partial", "--force", "--out", half, shards[0])
 	if code != 0 || !strings.Contains(stdout, "partial merge (--allow-partial): 2 of 4 runs missing") {
 		t.Errorf("merge --allow-partial: exit %d, want 0\n%s%s", code, stdout, stderr)
 	}

@@ -64,18 +64,21 @@ type shardDir struct {
 // writes what it has even when runs are missing, and says which. dir may
 // not be one of the shards' directories: the merge would replace its
 // sweep.json, and with it the shard it holds.
-func Merge(dir string, shards []string, target string) (Missing, error) {
+func Merge(dir string, shards []string, target string, force bool) (Missing, error) {
 	if len(shards) == 0 {
-		return Missing{}, fmt.Errorf("merge needs at least one sweep directory")
+		return Missing{}, refuse("merge needs at least one sweep directory")
 	}
 	for _, d := range shards {
 		if sameDir(dir, d) {
-			return Missing{}, fmt.Errorf("--out %s is the directory of a shard being merged; merging into it would replace that shard's sweep.json: use another --out", dir)
+			return Missing{}, refuse("--out %s is the directory of a shard being merged; merging into it would replace that shard's sweep.json: use another --out", dir)
 		}
+	}
+	if !force && HoldsRuns(dir) {
+		return Missing{}, refuse("--out %s already holds a sweep; merging into it would replace it: use another --out, or --force", dir)
 	}
 	meta, byRun, dirs, err := readShards(shards)
 	if err != nil {
-		return Missing{}, err
+		return Missing{}, &Refusal{Msg: err.Error()} // shards that cannot be read or joined
 	}
 	if target != "" {
 		meta.Plan.Target = target

@@ -247,7 +247,7 @@ func TestTargetIsNotPartOfThePlan(t *testing.T) {
 	}
 	for _, tc := range []struct{ given, want string }{{"", "2%"}, {"3%", "3%"}} {
 		merged := filepath.Join(dir, "merged"+tc.want)
-		if _, err := Merge(merged, shards, tc.given); err != nil {
+		if _, err := Merge(merged, shards, tc.given, false); err != nil {
 			t.Fatalf("merge of shards with targets 2%% and 5%%: %v", err)
 		}
 		if got := target(merged); got != tc.want {
@@ -274,11 +274,15 @@ func TestShardsMergeToTheWhole(t *testing.T) {
 		t.Errorf("shards ran %d runs, want %d", total, p.Runs())
 	}
 	merged := filepath.Join(dir, "merged")
-	if missing, err := Merge(merged, shards[:2], ""); err != nil || missing.Runs != 2 || !reflect.DeepEqual(missing.Shards, []string{"2/3"}) ||
+	if missing, err := Merge(merged, shards[:2], "", false); err != nil || missing.Runs != 2 || !reflect.DeepEqual(missing.Shards, []string{"2/3"}) ||
 		missing.String() != "2 of 6 runs missing; shard 2/3 absent" {
 		t.Errorf("two of three shards: %v (%+v), %v", missing, missing, err)
 	}
-	if missing, err := Merge(merged, shards, ""); err != nil || missing.Runs != 0 {
+	// Merging again into the merged directory replaces it only when told.
+	if _, err := Merge(merged, shards, "", false); err == nil || !strings.Contains(err.Error(), "already holds a sweep") {
+		t.Errorf("a merge into a directory that holds a sweep: %v", err)
+	}
+	if missing, err := Merge(merged, shards, "", true); err != nil || missing.Runs != 0 {
 		t.Fatalf("merge: %v, %v", missing, err)
 	}
 	if !reflect.DeepEqual(records(t, whole), records(t, merged)) {
@@ -286,7 +290,7 @@ func TestShardsMergeToTheWhole(t *testing.T) {
 	}
 	other := filepath.Join(dir, "other")
 	runSweep(t, context.Background(), tinyPlan(t, 1, "config.repl-backlog-size=16kb"), Options{Dir: other})
-	if _, err := Merge(filepath.Join(dir, "bad"), []string{whole, other}, ""); err == nil || !strings.Contains(err.Error(), "another sweep") {
+	if _, err := Merge(filepath.Join(dir, "bad"), []string{whole, other}, "", false); err == nil || !strings.Contains(err.Error(), "another sweep") {
 		t.Errorf("merging two sweeps: %v", err)
 	}
 	// 2 points over any number of shards up to the number of seeds (3):
@@ -429,7 +433,7 @@ func TestMergeNamesWhatIsMissing(t *testing.T) {
 	// 1/2 would hold seed 2 but ran only seed 1, none of its own.
 	runSweep(t, context.Background(), tinyPlan(t, 3, "config.repl-backlog-size=1mb"), Options{Dir: shards[0], Shard: Shard{I: 0, N: 2}})
 	runSweep(t, context.Background(), tinyPlan(t, 1, "config.repl-backlog-size=1mb"), Options{Dir: shards[1], Shard: Shard{I: 1, N: 2}})
-	missing, err := Merge(filepath.Join(dir, "merged"), shards, "")
+	missing, err := Merge(filepath.Join(dir, "merged"), shards, "", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -446,7 +450,7 @@ func TestMergeNamesWhatIsMissing(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, out := range []string{shards[0], shards[0] + "/", filepath.Join(dir, "x", "..", "s0")} {
-		if _, err := Merge(out, shards, ""); err == nil || !strings.Contains(err.Error(), "is the directory of a shard being merged") {
+		if _, err := Merge(out, shards, "", false); err == nil || !strings.Contains(err.Error(), "is the directory of a shard being merged") {
 			t.Errorf("merge into %s: %v", out, err)
 		}
 	}
