@@ -147,8 +147,10 @@ var pageTemplate = template.Must(template.New("report").Funcs(funcs).Parse(`<!DO
 body { font-family: system-ui, sans-serif; max-width: 70rem; margin: 2rem auto; padding: 0 1rem; color: #222; line-height: 1.45; }
 h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ddd; }
 img { width: 100%; max-width: 60rem; border: 1px solid #eee; }
-table { border-collapse: collapse; font-size: 0.9rem; }
-th, td { padding: 0.25rem 0.6rem; border-bottom: 1px solid #e4e4e4; text-align: right; }
+.wide { overflow-x: auto; }
+table { border-collapse: collapse; font-size: 0.85rem; }
+th, td { padding: 0.25rem 0.5rem; border-bottom: 1px solid #e4e4e4; text-align: right; }
+td { white-space: nowrap; }
 th { background: #f5f5f5; } td.l, th.l { text-align: left; }
 tr.rec td { background: #e8f6ea; font-weight: 600; }
 pre, code { background: #f6f6f6; font-size: 0.85rem; } pre { padding: 0.8rem; overflow-x: auto; }
@@ -206,7 +208,7 @@ reconnect and for overlapping faults), was {{dur .ObservedOutage}}: {{size .Obse
 {{end}}
 
 <h2>Table</h2>
-<table>
+<div class="wide"><table>
 <tr>{{range .Keys}}<th class="l">{{.}}</th>{{end}}<th>runs</th><th>reconnects</th><th>full_resyncs</th><th>frequency</th><th>95% interval</th>
 <th>partial_resyncs</th><th>snapshot_bytes / run</th><th>stream_bytes / run</th><th>heal_time (max)</th><th>converged (runs)</th><th>lost_writes</th></tr>
 {{$recs := .Report.Recommended}}
@@ -215,7 +217,7 @@ reconnect and for overlapping faults), was {{dur .ObservedOutage}}: {{size .Obse
 <td>{{.Fig "partial_resyncs"}}</td><td>{{size (per (.Fig "snapshot_bytes") .Runs)}}</td><td>{{size (per (.Fig "stream_bytes") .Runs)}}</td><td>{{dur (ns (.Fig "heal_time"))}}</td>
 <td>{{.Fig "converged"}}</td><td>{{.Fig "lost_writes"}}</td></tr>
 {{end}}
-</table>
+</table></div>
 <p>Every figure: <a href="summary.csv">summary.csv</a> (per point), <a href="results.csv">results.csv</a> (per run), results.jsonl (per run, with lag samples).</p>
 
 <h2>Speed</h2>
