@@ -204,6 +204,9 @@ func Expand(schedules []Schedule, phase time.Duration, r *rand.Rand) ([]Event, e
 		}
 		switch {
 		case s.Every > 0:
+			if until > s.From && int64((until-s.From-1)/s.Every)+1 > int64(maxEvents-len(out)) {
+				return nil, fmt.Errorf("fault %d expands to more than %d events", i+1, maxEvents)
+			}
 			for at := s.From; at < until; at += s.Every {
 				if err := add(at); err != nil {
 					return nil, err

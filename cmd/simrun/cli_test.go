@@ -65,6 +65,9 @@ func TestRunExitCodes(t *testing.T) {
 // The same file and seed twice give byte-identical trace.log and
 // summary.json apart from wall_time.
 func TestRunIsReproducible(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short: the library's determinism test covers runs; go test without -short runs this end to end")
+	}
 	dir := t.TempDir()
 	var traces, sums [2][]byte
 	for i := range traces {

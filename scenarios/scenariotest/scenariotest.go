@@ -13,9 +13,10 @@ import (
 	"github.com/replsim/replsim/scenarios"
 )
 
-// Test runs a scenario file under each of its seeds and fails t when an
-// expectation fails, printing the summary and the command that replays the
-// run. Users call it from their own tests:
+// Test runs a scenario file under each of its seeds (under go test -short,
+// its first seed only) and fails t when an expectation fails, printing the
+// summary and the command that replays the run. Users call it from their
+// own tests:
 //
 //	func TestMyScenario(t *testing.T) { scenariotest.Test(t, "testdata/my.yaml") }
 //
@@ -30,7 +31,11 @@ func Test(t testing.TB, path string, sets ...string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, seed := range s.Seeds {
+	seeds := s.Seeds
+	if testing.Short() {
+		seeds = seeds[:1] // go test -short: the first seed is the quick check
+	}
+	for _, seed := range seeds {
 		o, err := scenarios.Run(s, seed, scenarios.RunOptions{})
 		if err != nil {
 			t.Fatalf("%s seed %d: %v", path, seed, err)
