@@ -431,21 +431,28 @@ func (n *Node) freeClosing() {
 }
 
 // writeToClient hands pending output to the socket: first the reply buffer,
-// then, for an online replica, the replication stream.
+// then, for an online replica, the replication stream. The reply buffer is
+// reused once it has all been written, unless a large reply grew it.
 func (n *Node) writeToClient(c *client) {
-	for len(c.out) > 0 {
-		w := c.conn.Write(c.out)
+	for c.sent < len(c.out) {
+		w := c.conn.Write(c.out[c.sent:])
 		if w == 0 {
 			return
 		}
-		c.out = c.out[w:]
+		c.sent += w
 		c.lastPartialWrite = n.unixtime()
 	}
-	c.out = c.out[:0]
+	c.out, c.sent = c.out[:0], 0
+	if cap(c.out) > replyBufKeepBytes {
+		c.out = nil
+	}
 	if c.isReplica() {
 		n.writeToReplica(c)
 	}
 }
+
+// replyBufKeepBytes is the largest reply buffer a client keeps for reuse.
+const replyBufKeepBytes = 64 << 10
 
 // Stats returns the node's state and counters. Counters cover every
 // process of the node, across restarts (INFO would show only the current
