@@ -187,8 +187,10 @@ func (e *env) Dial(host string, port int) model.Conn {
 
 // Wake ends the node's event loop iteration with one beforeSleep at the end
 // of the current instant: every delivery, timer and connection event of the
-// node at this instant joins the iteration. A host paused meanwhile runs it
-// at its resume.
+// node at this instant joins the iteration. A host that is paused when the
+// node wakes (a fault's ReplicaOf, say) runs it at its resume; one paused
+// later in the same instant still ends the iteration it was in, which took
+// no virtual time.
 func (e *env) Wake() {
 	n := e.n
 	if n.Host.Paused() {
