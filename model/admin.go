@@ -22,7 +22,7 @@ func (n *Node) ReplicaOf(host string, port int) {
 		return
 	}
 	n.setMaster(host, port)
-	n.beforeSleep()
+	n.endIteration()
 }
 
 // Promote turns the node into a master (REPLICAOF NO ONE) and records it in
@@ -36,7 +36,7 @@ func (n *Node) Promote() {
 		n.unsetMaster()
 		n.env.Log("MASTER MODE enabled (failover)")
 	}
-	n.beforeSleep()
+	n.endIteration()
 }
 
 // IsMaster reports whether the node currently is a master.

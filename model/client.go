@@ -11,7 +11,8 @@ type client struct {
 	id              uint64
 	conn            Conn
 	req             *resp.Reader
-	out             []byte // replies not yet accepted by the socket
+	out             []byte // replies; out[sent:] not yet accepted by the socket
+	sent            int
 	db              int
 	woff            int64 // master_repl_offset after the client's last command (WAIT)
 	lastInteraction int64 // unix seconds of the last read

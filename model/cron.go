@@ -35,7 +35,7 @@ func (n *Node) serverCron() {
 		n.checkOutputBufferLimits(false)
 	}
 	n.scheduleCron()
-	n.beforeSleep()
+	n.endIteration()
 }
 
 // activeExpireCycle deletes expired keys on a master and propagates a DEL

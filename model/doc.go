@@ -9,8 +9,9 @@
 //
 // A Node is a deterministic state machine. The runner calls its entry points
 // (Accept, Connected, Data, Writable, Closed, and the timers it asked for
-// through Env.After); each call is one iteration of Redis's event loop and
-// ends with beforeSleep. The node acts on the world only through its Env:
+// through Env.After); each call is the work of one iteration of Redis's event
+// loop and ends with beforeSleep, or, when the Env is an EventLoop, all the
+// calls of one instant share one beforeSleep (BeforeSleep). The node acts on the world only through its Env:
 // it never reads a clock, never starts a goroutine and never touches a
 // socket or a file. Package sim is not imported; scenarios/world wires the
 // two together, and the tests in this package use a small in-memory world of

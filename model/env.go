@@ -7,9 +7,10 @@ import "time"
 // same engine could run over real TCP and a real clock. The engine never
 // reads a clock or starts a goroutine of its own.
 //
-// Calls into the node (Accept, Connected, Data, Writable, Closed, Tick) are
-// made one at a time by the runner; each is one iteration of Redis's event
-// loop, and the node does its beforeSleep work before returning.
+// Calls into the node (Accept, Connected, Data, Writable, Closed, and the
+// timers it set) are made one at a time by the runner. Each is the work of
+// one event loop iteration; the node ends the iteration with its beforeSleep
+// work before returning, unless the Env is also an EventLoop.
 type Env interface {
 	// Now returns the current time since the start of the run.
 	Now() time.Duration
@@ -89,6 +90,20 @@ const (
 	// to be closed ASAP for overcoming of output buffer limits."
 	ReasonOutputBuffer = "output-buffer-limit"
 )
+
+// EventLoop is an optional extension of Env for a runner that gathers the
+// events of one instant into one iteration of Redis's event loop (aeMain):
+// every connection that became readable or writable and every timer due is
+// handled, then beforeSleep runs once, feeding replicas, writing replies and
+// output buffers and trimming the backlog. A pipelined batch, or deliveries
+// from several clients at the same instant, then cost one beforeSleep, not
+// one per event.
+type EventLoop interface {
+	// Wake asks the runner to call the node's BeforeSleep once, after the
+	// events of the current instant that are already pending. The node
+	// calls it at most once per iteration.
+	Wake()
+}
 
 // Timer is a pending call made by Env.After.
 type Timer interface {

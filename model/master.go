@@ -439,7 +439,7 @@ func waitCommand(n *Node, c *client, argv [][]byte) {
 		c.waitDeadline = n.mstime() + timeoutMs
 		n.env.After(time.Duration(timeoutMs)*time.Millisecond, func() {
 			if n.up {
-				n.beforeSleep()
+				n.endIteration()
 			}
 		})
 	}

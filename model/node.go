@@ -75,6 +75,11 @@ type Node struct {
 	obsOffset int64
 	obsHash   uint64
 	obsReplid string
+
+	// The EventLoop of env, if it has one, and whether this iteration's
+	// beforeSleep is still to run.
+	loop         EventLoop
+	sleepPending bool
 }
 
 // New returns a node named name with the given configuration. It does
@@ -85,6 +90,7 @@ func New(name string, cfg Config, env Env, rng *rand.Rand) (*Node, error) {
 	}
 	n := &Node{name: name, cfg: cfg, env: env, rng: rng}
 	n.obs, _ = env.(Observer)
+	n.loop, _ = env.(EventLoop)
 	return n, nil
 }
 
@@ -145,6 +151,7 @@ func (n *Node) reset() {
 	n.downSince = -1
 	n.loading = nil
 	n.cronLoops, n.replLoops = 0, 0
+	n.sleepPending = false
 	if n.cronTimer != nil {
 		n.cronTimer.Stop()
 		n.cronTimer = nil
@@ -210,7 +217,7 @@ func (n *Node) Accept(conn Conn) {
 		return
 	}
 	n.newClient(conn)
-	n.beforeSleep()
+	n.endIteration()
 }
 
 func (n *Node) newClient(conn Conn) *client {
@@ -221,11 +228,29 @@ func (n *Node) newClient(conn Conn) *client {
 	return c
 }
 
+// protoIOBufLen is Redis's PROTO_IOBUF_LEN: readQueryFromClient reads at
+// most this many bytes from a socket per event loop iteration.
+const protoIOBufLen = 16 * 1024
+
 // Data is called with bytes that arrived on one of the node's connections.
+// The node reads them as Redis does, at most protoIOBufLen per iteration:
+// every complete command in a read runs at once, and the rest of a larger
+// delivery waits in the socket for the next iteration.
 func (n *Node) Data(conn Conn, p []byte) {
-	if !n.up {
-		return
+	for n.up {
+		k := min(len(p), protoIOBufLen)
+		n.read(conn, p[:k])
+		p = p[k:]
+		if len(p) == 0 {
+			break
+		}
+		n.beforeSleep() // the end of the iteration that read p[:k]
 	}
+	n.endIteration()
+}
+
+// read handles one read from conn.
+func (n *Node) read(conn Conn, p []byte) {
 	if n.link != nil && n.link.conn == conn {
 		n.linkData(p)
 	} else if n.loading != nil && n.loading.conn == conn {
@@ -240,7 +265,6 @@ func (n *Node) Data(conn Conn, p []byte) {
 			n.processInput(c)
 		}
 	}
-	n.beforeSleep()
 }
 
 // Writable is called when a connection can take more bytes.
@@ -251,7 +275,7 @@ func (n *Node) Writable(conn Conn) {
 	if c := n.byConn[conn]; c != nil {
 		n.writeToClient(c)
 	}
-	n.beforeSleep()
+	n.endIteration()
 }
 
 // Closed is called when a connection ends (EOF or reset).
@@ -267,7 +291,7 @@ func (n *Node) Closed(conn Conn, err error) {
 	} else if c := n.byConn[conn]; c != nil {
 		n.freeClient(c, "connection closed")
 	}
-	n.beforeSleep()
+	n.endIteration()
 }
 
 // Connected is called when a dial the node started completes or fails.
@@ -278,11 +302,33 @@ func (n *Node) Connected(conn Conn, err error) {
 	if n.link != nil && n.link.conn == conn {
 		n.linkConnected(err)
 	}
-	n.beforeSleep()
+	n.endIteration()
 }
 
 func (n *Node) scheduleCron() {
 	n.cronTimer = n.env.After(100*time.Millisecond, n.serverCron)
+}
+
+// endIteration ends the event loop iteration of an entry point: beforeSleep
+// runs now, or, when the Env is an EventLoop, once for every entry point of
+// the same instant, when the runner calls BeforeSleep.
+func (n *Node) endIteration() {
+	switch {
+	case n.loop == nil:
+		n.beforeSleep()
+	case !n.sleepPending && n.up:
+		n.sleepPending = true
+		n.loop.Wake()
+	}
+}
+
+// BeforeSleep ends the event loop iteration the node asked for with
+// EventLoop.Wake; it does nothing if there is none (after a crash, say).
+func (n *Node) BeforeSleep() {
+	if n.sleepPending {
+		n.sleepPending = false
+		n.beforeSleep()
+	}
 }
 
 // beforeSleep runs at the end of every event loop iteration: WAIT bookkeeping
@@ -385,21 +431,28 @@ func (n *Node) freeClosing() {
 }
 
 // writeToClient hands pending output to the socket: first the reply buffer,
-// then, for an online replica, the replication stream.
+// then, for an online replica, the replication stream. The reply buffer is
+// reused once it has all been written, unless a large reply grew it.
 func (n *Node) writeToClient(c *client) {
-	for len(c.out) > 0 {
-		w := c.conn.Write(c.out)
+	for c.sent < len(c.out) {
+		w := c.conn.Write(c.out[c.sent:])
 		if w == 0 {
 			return
 		}
-		c.out = c.out[w:]
+		c.sent += w
 		c.lastPartialWrite = n.unixtime()
 	}
-	c.out = c.out[:0]
+	c.out, c.sent = c.out[:0], 0
+	if cap(c.out) > replyBufKeepBytes {
+		c.out = nil
+	}
 	if c.isReplica() {
 		n.writeToReplica(c)
 	}
 }
+
+// replyBufKeepBytes is the largest reply buffer a client keeps for reuse.
+const replyBufKeepBytes = 64 << 10
 
 // Stats returns the node's state and counters. Counters cover every
 // process of the node, across restarts (INFO would show only the current

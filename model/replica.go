@@ -429,7 +429,7 @@ func (n *Node) loadReceivedSnapshot() {
 	ls.timer = n.env.After(d, func() {
 		if n.up && n.loading == ls {
 			n.finishSync()
-			n.beforeSleep()
+			n.endIteration()
 		}
 	})
 }

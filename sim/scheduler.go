@@ -26,6 +26,10 @@ type Scheduler struct {
 	stale  int      // entries in queue whose timer was stopped
 	limits Limits
 	err    *LimitError
+
+	// deferred are the calls of Defer, in order, waiting for the end of
+	// the current instant.
+	deferred []func()
 }
 
 // entry is one element of the heap. It is stale when its slot no longer
@@ -158,6 +162,25 @@ func (s *Scheduler) After(d time.Duration, fn func()) Timer {
 	return s.At(t, fn)
 }
 
+// Defer calls fn at the end of the current instant: after every event due
+// now, including those scheduled for now in the meantime, and before the
+// clock moves on or Run returns idle or at its deadline. Deferred calls run
+// in the order they were made; they are not events (they do not count
+// against the events limit) and they may schedule events or defer more
+// calls. A host's event loop uses it to end the iteration of one instant
+// with one beforeSleep, whatever the number of deliveries it had.
+func (s *Scheduler) Defer(fn func()) { s.deferred = append(s.deferred, fn) }
+
+// runDeferred makes the calls of Defer, including those they add.
+func (s *Scheduler) runDeferred() {
+	for i := 0; i < len(s.deferred); i++ {
+		fn := s.deferred[i]
+		s.deferred[i] = nil
+		fn()
+	}
+	s.deferred = s.deferred[:0]
+}
+
 // Stop cancels the timer. It reports whether the event was still pending.
 func (s *Scheduler) Stop(t Timer) bool {
 	if !s.Active(t) {
@@ -201,6 +224,10 @@ func (s *Scheduler) Run(until time.Duration, stop func() bool) StopReason {
 	}
 	for {
 		ep := s.queue.min()
+		if len(s.deferred) > 0 && (ep == nil || ep.at > s.now) {
+			s.runDeferred()
+			continue
+		}
 		if ep == nil {
 			break
 		}

@@ -272,3 +272,40 @@ func TestTrace(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// A deferred call runs once the instant's events are done, including the
+// events scheduled for that instant meanwhile, before the clock moves and
+// before Run returns at its deadline; it is not counted as an event.
+func TestSchedulerDefer(t *testing.T) {
+	s := NewScheduler(Limits{})
+	var got []string
+	s.At(1, func() {
+		got = append(got, "e1")
+		s.Defer(func() {
+			got = append(got, "d1")
+			s.At(1, func() { got = append(got, "e1-from-d1") })
+		})
+		s.At(1, func() { got = append(got, "e1-later") })
+	})
+	s.At(1, func() { got = append(got, "e1b") })
+	s.At(2, func() {
+		got = append(got, "e2")
+		s.Defer(func() { got = append(got, "d2") })
+	})
+	if r := s.Run(2, nil); r != StopIdle {
+		t.Fatalf("Run = %v, want idle", r)
+	}
+	want := []string{"e1", "e1b", "e1-later", "d1", "e1-from-d1", "e2", "d2"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("order %v, want %v", got, want)
+	}
+	if s.Fired() != 5 {
+		t.Fatalf("fired %d events, want 5 (deferred calls are not events)", s.Fired())
+	}
+	got = nil
+	s.At(3, func() { s.Defer(func() { got = append(got, "d3") }) })
+	s.At(5, func() {})
+	if r := s.Run(4, nil); r != StopDeadline || !slices.Equal(got, []string{"d3"}) {
+		t.Fatalf("Run = %v with %v, want deadline after d3", r, got)
+	}
+}

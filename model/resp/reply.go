@@ -259,7 +259,7 @@ func decodeReply(b []byte) (Value, int) {
 	line, n := b[1:end], end+2
 	switch b[0] {
 	case '+':
-		return Value{Kind: KindSimple, Str: string(line)}, n
+		return Value{Kind: KindSimple, Str: simpleString(line)}, n
 	case '-':
 		return Value{Kind: KindError, Str: string(line)}, n
 	case ':':
@@ -282,4 +282,18 @@ func decodeReply(b []byte) (Value, int) {
 		v.Array[i], n = e, n+en
 	}
 	return v, n
+}
+
+// simpleString is string(line), without allocating for the simple replies
+// a client gets most: one per write.
+func simpleString(line []byte) string {
+	switch string(line) {
+	case "OK":
+		return "OK"
+	case "PONG":
+		return "PONG"
+	case "QUEUED":
+		return "QUEUED"
+	}
+	return string(line)
 }

@@ -127,6 +127,9 @@ type Node struct {
 	Host   *sim.Host
 	Engine *model.Node
 	spec   NodeSpec
+	// beforeSleep is Engine.BeforeSleep, made once so that waking the node
+	// does not allocate.
+	beforeSleep func()
 }
 
 func (w *World) addNode(spec NodeSpec) error {
@@ -137,6 +140,7 @@ func (w *World) addNode(spec NodeSpec) error {
 		return err
 	}
 	n.Engine = eng
+	n.beforeSleep = eng.BeforeSleep
 	h.OnCrash = func() { eng.Crash() }
 	h.OnRestart = func() {
 		if err := n.start(); err != nil {
@@ -179,6 +183,21 @@ func (e *env) Dial(host string, port int) model.Conn {
 	})
 	a.c.SetHandler(a)
 	return a
+}
+
+// Wake ends the node's event loop iteration with one beforeSleep at the end
+// of the current instant: every delivery, timer and connection event of the
+// node at this instant joins the iteration. A host that is paused when the
+// node wakes (a fault's ReplicaOf, say) runs it at its resume; one paused
+// later in the same instant still ends the iteration it was in, which took
+// no virtual time.
+func (e *env) Wake() {
+	n := e.n
+	if n.Host.Paused() {
+		n.Host.After(0, n.beforeSleep)
+		return
+	}
+	n.w.Sched.Defer(n.beforeSleep)
 }
 
 type timer struct {
