@@ -19,7 +19,7 @@ import (
 // (checker.CheckReplicaReads) and measured as stale reads.
 
 // judge runs the checker on the run's records.
-func (r *Record) judge(final map[string]string, opts RunOptions) {
+func (r *Record) judge(final map[string]checker.Value, opts RunOptions) {
 	res := r.Facts
 	hist := res.History
 	if res.FinalMasterUp && len(hist) > 0 {

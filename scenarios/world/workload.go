@@ -244,7 +244,7 @@ func (wc *wclient) fire() {
 	}
 	idx := len(wl.history)
 	wl.history = append(wl.history, checker.Op{
-		Client: c.Name, Node: c.Target().Host, Op: op, Key: key, Value: value,
+		Client: c.Name, Node: c.Target().Host, Op: op, Key: key, Value: checker.ValueOf(value),
 		Call: int64(wl.r.w.Now()), Waited: -1,
 	})
 	if to := c.Target().Host; to != wl.r.master {
@@ -314,8 +314,13 @@ func (wl *workload) finish(call *Call) *checker.Op {
 		switch call.Reply.Kind {
 		case resp.KindInt:
 			op.Reply = strconv.FormatInt(call.Reply.Int, 10)
-		default:
+		case resp.KindSimple:
 			op.Reply = call.Reply.Str
+			if op.Reply == "OK" {
+				op.Reply = "OK" // the constant: the history keeps no copy
+			}
+		default:
+			op.Value = checker.ValueOf(call.Reply.Str)
 			op.Null = call.Reply.Null
 		}
 	}
@@ -338,7 +343,7 @@ func (wl *workload) fireBurst(n int) {
 		value := string(randomValue(wl.rng, ws.ValueSize))
 		idx := len(wl.history)
 		wl.history = append(wl.history, checker.Op{
-			Client: c.Name, Node: c.Target().Host, Op: "set", Key: key, Value: value,
+			Client: c.Name, Node: c.Target().Host, Op: "set", Key: key, Value: checker.ValueOf(value),
 			Call: int64(wl.r.w.Now()), Waited: -1,
 		})
 		if !c.DoTag(idx, []byte("SET"), []byte(key), []byte(value)) {
