@@ -78,12 +78,12 @@ type Op struct {
 	Return  int64
 	Outcome Outcome
 	// Reply is the reply as text, but for a get's value (see Value).
-	Reply   string
-	Null    bool
-	Waited  int
-	Replica bool
+	Reply  string
+	Waited int
 	// LagBytes: see above; 0 for reads from the master.
 	LagBytes int64
+	Null     bool
+	Replica  bool
 }
 
 // opJSON is an operation in history.json.
