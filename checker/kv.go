@@ -81,13 +81,14 @@ func (s kvState) less(o kvState) bool {
 	if s.exists != o.exists {
 		return o.exists
 	}
+	// As the values' strings order, as far as their heads tell.
+	if s.val.head != o.val.head {
+		return string(s.val.head[:]) < string(o.val.head[:])
+	}
 	if s.val.n != o.val.n {
 		return s.val.n < o.val.n
 	}
-	if s.val.hash != o.val.hash {
-		return s.val.hash < o.val.hash
-	}
-	return string(s.val.head[:]) < string(o.val.head[:])
+	return s.val.hash < o.val.hash
 }
 
 // stepOne applies one operation to one state.
