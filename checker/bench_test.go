@@ -29,19 +29,19 @@ func clientsHistory(n, keys, clients int, seed uint64) []Op {
 		op := Op{Client: "c" + strconv.Itoa(c+1), Node: "m1", Key: fmt.Sprintf("key:%010d", rng.IntN(keys)),
 			Call: call, Return: ret, Outcome: OK, Waited: -1, Op: "get"}
 		if rng.IntN(10) < 6 {
-			op.Op, op.Value, op.Reply = "set", strconv.FormatUint(rng.Uint64(), 16), "OK"
+			op.Op, op.Value, op.Reply = "set", ValueOf(strconv.FormatUint(rng.Uint64(), 16)), "OK"
 		}
 		ops = append(ops, pending{op, call + rng.Int64N(ret-call+1)})
 	}
 	sort.Slice(ops, func(i, j int) bool { return ops[i].point < ops[j].point })
-	store := map[string]string{}
+	store := map[string]Value{}
 	h := make([]Op, len(ops))
 	for i, p := range ops {
 		op := p.op
 		if op.Op == "set" {
 			store[op.Key] = op.Value
 		} else {
-			op.Reply, op.Null = store[op.Key], store[op.Key] == ""
+			op.Value, op.Null = store[op.Key], store[op.Key] == Value{}
 		}
 		h[i] = op
 	}

@@ -85,7 +85,7 @@ func (v *Verdict) Explanation() string {
 // virtual time at, by client "final" on node. Appended to the history they
 // make a write that was acknowledged and then lost a linearizability
 // violation, even in a history without reads.
-func FinalReads(history []Op, final map[string]string, node string, at int64) []Op {
+func FinalReads(history []Op, final map[string]Value, node string, at int64) []Op {
 	keys := map[string]bool{}
 	for i := range history {
 		if !history[i].Replica {
@@ -101,7 +101,7 @@ func FinalReads(history []Op, final map[string]string, node string, at int64) []
 	for i, k := range sorted {
 		v, ok := final[k]
 		out[i] = Op{Client: FinalClient, Node: node, Op: "get", Key: k, Call: at, Return: at,
-			Outcome: OK, Reply: v, Null: !ok, Waited: -1}
+			Outcome: OK, Value: v, Null: !ok, Waited: -1}
 	}
 	return out
 }

@@ -44,7 +44,7 @@ func describe(op *Op) string {
 	}
 	b.WriteString(strings.ToUpper(op.Op))
 	if op.Op == "set" || op.Op == "append" {
-		b.WriteString(" " + short(op.Value))
+		b.WriteString(" " + op.Value.String())
 	}
 	fmt.Fprintf(&b, " by %s on %s", op.Client, op.Node)
 	switch op.Outcome {
@@ -77,7 +77,7 @@ func observed(op *Op) string {
 	case op.Null:
 		return verb + " the key missing"
 	}
-	return verb + " " + short(op.Reply)
+	return verb + " " + op.Value.String()
 }
 
 func context(timeline []Event, from, to int64) string {
@@ -137,7 +137,7 @@ func explainRegister(h []Op, p *partition, timeline []Event) string {
 		}
 		// The writes that could have produced what r saw, by their return.
 		var srcs []int64
-		want := kvState{val: r.Reply, exists: !r.Null}
+		want := kvState{val: r.Value, exists: !r.Null}
 		if inInit(want) {
 			srcs = append(srcs, p.start-2)
 			if p.window == 0 {
@@ -147,7 +147,7 @@ func explainRegister(h []Op, p *partition, timeline []Event) string {
 		var later, failed *Op
 		for _, wi := range ops {
 			w := &h[wi]
-			match := (r.Null && w.Op == "del") || (!r.Null && w.Op == "set" && w.Value == r.Reply)
+			match := (r.Null && w.Op == "del") || (!r.Null && w.Op == "set" && w.Value == r.Value)
 			switch {
 			case !match:
 			case w.Outcome == Fail:

@@ -7,6 +7,13 @@
 // another tool) can be checked too.
 package checker
 
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+)
+
 // Outcome is what a client learned of an operation.
 type Outcome string
 
@@ -36,6 +43,16 @@ const (
 // and append, or the error message for a failed operation. waited is the
 // number of replicas WAIT reported after a write, -1 when no WAIT was sent.
 //
+// A value (set's and append's value, get's reply) is a JSON string, or,
+// for a value longer than 20 bytes, its compact form
+//
+//	{"len": 1024, "fingerprint": "0a1b2c3d4e5f6071", "head": "9f2c4d...(20 bytes)"}
+//
+// with the value's length, its fingerprint (see value.go) as 16 hex digits
+// and its first 20 bytes. A history is written in the compact form; a string
+// of any length is read too (and fingerprinted), so histories recorded
+// elsewhere need not compute fingerprints.
+//
 // Two optional fields concern reads from replicas: "replica": true marks an
 // operation sent to a node that was a replica at the time (it is not part
 // of the linearizability check, see linearizable.go), and lag_bytes is how
@@ -50,20 +67,118 @@ const (
 // The whole file is a JSON array of operations in any order; ReadHistory
 // reads and validates it.
 type Op struct {
-	Client  string  `json:"client"`
-	Node    string  `json:"node"`
-	Op      string  `json:"op"`
-	Key     string  `json:"key"`
-	Value   string  `json:"value,omitempty"`
-	Call    int64   `json:"call"`
-	Return  int64   `json:"return"`
-	Outcome Outcome `json:"outcome"`
-	Reply   string  `json:"reply,omitempty"`
-	Null    bool    `json:"null,omitempty"`
-	Waited  int     `json:"waited"`
-	Replica bool    `json:"replica,omitempty"`
+	Client string
+	Node   string
+	Op     string
+	Key    string
+	// Value is the value the operation wrote (set, append) or read (get,
+	// the bulk string of its reply; in history.json it is get's "reply").
+	Value   Value
+	Call    int64
+	Return  int64
+	Outcome Outcome
+	// Reply is the reply as text, but for a get's value (see Value).
+	Reply  string
+	Waited int
 	// LagBytes: see above; 0 for reads from the master.
-	LagBytes int64 `json:"lag_bytes,omitempty"`
+	LagBytes int64
+	Null     bool
+	Replica  bool
+}
+
+// opJSON is an operation in history.json.
+type opJSON struct {
+	Client   string          `json:"client"`
+	Node     string          `json:"node"`
+	Op       string          `json:"op"`
+	Key      string          `json:"key"`
+	Value    *Value          `json:"value,omitempty"`
+	Call     int64           `json:"call"`
+	Return   int64           `json:"return"`
+	Outcome  Outcome         `json:"outcome"`
+	Reply    json.RawMessage `json:"reply,omitempty"`
+	Null     bool            `json:"null,omitempty"`
+	Waited   int             `json:"waited"`
+	Replica  bool            `json:"replica,omitempty"`
+	LagBytes int64           `json:"lag_bytes,omitempty"`
+}
+
+// MarshalJSON writes the operation as documented above.
+func (o Op) MarshalJSON() ([]byte, error) {
+	j := opJSON{Client: o.Client, Node: o.Node, Op: o.Op, Key: o.Key, Call: o.Call, Return: o.Return,
+		Outcome: o.Outcome, Null: o.Null, Waited: o.Waited, Replica: o.Replica, LagBytes: o.LagBytes}
+	var err error
+	switch {
+	case o.readValue():
+		if o.Value.Len() == 0 {
+			break
+		}
+		if j.Reply, err = json.Marshal(o.Value); err != nil {
+			return nil, err
+		}
+	case o.Reply != "":
+		if j.Reply, err = json.Marshal(o.Reply); err != nil {
+			return nil, err
+		}
+	}
+	if o.Op != "get" && o.Value.Len() > 0 {
+		j.Value = &o.Value
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads an operation as documented above; unknown fields
+// are errors.
+func (o *Op) UnmarshalJSON(b []byte) error {
+	if t := bytes.TrimSpace(b); len(t) == 0 || t[0] != '{' {
+		return &json.UnmarshalTypeError{Value: jsonKind(t), Type: reflect.TypeFor[Op]()}
+	}
+	var j opJSON
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&j); err != nil {
+		return err
+	}
+	*o = Op{Client: j.Client, Node: j.Node, Op: j.Op, Key: j.Key, Call: j.Call, Return: j.Return,
+		Outcome: j.Outcome, Null: j.Null, Waited: j.Waited, Replica: j.Replica, LagBytes: j.LagBytes}
+	if j.Value != nil {
+		o.Value = *j.Value
+	}
+	if len(j.Reply) == 0 {
+		return nil
+	}
+	if o.readValue() {
+		if err := json.Unmarshal(j.Reply, &o.Value); err != nil {
+			return fmt.Errorf("reply: %w", err)
+		}
+		return nil
+	}
+	if err := json.Unmarshal(j.Reply, &o.Reply); err != nil {
+		return fmt.Errorf("reply of %s: want a string: %w", o.Op, err)
+	}
+	return nil
+}
+
+// readValue reports whether the operation's reply is a value read: that
+// of a get that succeeded.
+func (o *Op) readValue() bool { return o.Op == "get" && o.Outcome == OK }
+
+// jsonKind names the kind of a JSON value for an error.
+func jsonKind(b []byte) string {
+	if len(b) == 0 {
+		return "nothing"
+	}
+	switch b[0] {
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
+	}
+	return "number"
 }
 
 // FinalClient is the client name of the reads of the final dataset.

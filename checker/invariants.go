@@ -183,7 +183,10 @@ func CheckReplicaReads(h []Op) Invariant {
 	if !any {
 		return inv
 	}
-	type kv struct{ key, value string }
+	type kv struct {
+		key   string
+		value Value
+	}
 	firstCall := map[kv]int64{}
 	for i := range h {
 		op := &h[i]
@@ -201,7 +204,7 @@ func CheckReplicaReads(h []Op) Invariant {
 			continue
 		}
 		inv.Checked++
-		c, ok := firstCall[kv{r.Key, r.Reply}]
+		c, ok := firstCall[kv{r.Key, r.Value}]
 		switch {
 		case !ok:
 			inv.violate(fmt.Sprintf("key %s: %s %s, a value no write to the key wrote", r.Key, describe(r), observed(r)))

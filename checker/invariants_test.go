@@ -79,8 +79,8 @@ func TestCheckPrefix(t *testing.T) {
 
 func TestFinalReadsAndStaleness(t *testing.T) {
 	h := []Op{set("c1", "b", "2", 0, 10), set("c1", "a", "1", 0, 10), onReplica(get("c2", "z", "", 0, 1))}
-	fr := FinalReads(h, map[string]string{"a": "1"}, "m1", 99)
-	if len(fr) != 2 || fr[0].Key != "a" || fr[0].Reply != "1" || !fr[1].Null || fr[1].Call != 99 || fr[1].Client != FinalClient {
+	fr := FinalReads(h, map[string]Value{"a": ValueOf("1")}, "m1", 99)
+	if len(fr) != 2 || fr[0].Key != "a" || fr[0].Value != ValueOf("1") || !fr[1].Null || fr[1].Call != 99 || fr[1].Client != FinalClient {
 		t.Errorf("final reads %+v", fr)
 	}
 	st := StalenessOf([]StaleRead{{ByNs: 30}, {ByNs: 10}, {ByNs: 20, Read: Op{LagBytes: 500}}})

@@ -38,7 +38,7 @@ func (k opKind) String() string {
 type kvInput struct {
 	op    opKind
 	key   string
-	value string    // set and append
+	value Value     // set and append
 	init  []kvState // opInit
 	// client names the client in the visualization, whose rows are
 	// numbered.
@@ -52,16 +52,16 @@ type kvInput struct {
 // have happened at any time after its call); Step accepts every output then.
 type kvOutput struct {
 	unknown bool
-	null    bool   // get: the key did not exist
-	reply   string // get: the value
-	n       int64  // incr: the new value; append: the new length; del: keys removed
+	null    bool  // get: the key did not exist
+	reply   Value // get: the value
+	n       int64 // incr: the new value; append: the new length; del: keys removed
 }
 
 // kvState is the value of one key. any is the state at the start of a
 // window whose predecessor's end could not be narrowed down: it accepts the
 // first observation and tracks exactly from there.
 type kvState struct {
-	val    string
+	val    Value
 	exists bool
 	any    bool
 }
@@ -81,7 +81,14 @@ func (s kvState) less(o kvState) bool {
 	if s.exists != o.exists {
 		return o.exists
 	}
-	return s.val < o.val
+	// As the values' strings order, as far as their heads tell.
+	if s.val.head != o.val.head {
+		return string(s.val.head[:]) < string(o.val.head[:])
+	}
+	if s.val.n != o.val.n {
+		return s.val.n < o.val.n
+	}
+	return s.val.hash < o.val.hash
 }
 
 // stepOne applies one operation to one state.
@@ -113,7 +120,7 @@ func stepOne(s *kvState, in *kvInput, out *kvOutput) (bool, *kvState) {
 			if out.unknown {
 				return true, s
 			}
-			return true, &kvState{val: strconv.FormatInt(out.n, 10), exists: true}
+			return true, &kvState{val: ValueOf(strconv.FormatInt(out.n, 10)), exists: true}
 		}
 		var v int64
 		if s.exists {
@@ -127,21 +134,28 @@ func stepOne(s *kvState, in *kvInput, out *kvOutput) (bool, *kvState) {
 		if !out.unknown && out.n != v+1 {
 			return false, s
 		}
-		return true, &kvState{val: strconv.FormatInt(v+1, 10), exists: true}
+		return true, &kvState{val: ValueOf(strconv.FormatInt(v+1, 10)), exists: true}
 	case opAppend:
 		if s.any {
 			return true, s
 		}
-		if !out.unknown && out.n != int64(len(s.val)+len(in.value)) {
+		if !out.unknown && out.n != int64(s.val.Len()+in.value.Len()) {
 			return false, s
 		}
-		return true, &kvState{val: s.val + in.value, exists: true}
+		return true, &kvState{val: s.val.Concat(in.value), exists: true}
 	}
 	return false, s
 }
 
 // parseRedisInt accepts what Redis's string2ll accepts.
-func parseRedisInt(s string) (int64, error) {
+func parseRedisInt(v Value) (int64, error) {
+	if !v.Exact() {
+		return 0, strconv.ErrSyntax
+	}
+	return parseRedisIntString(v.Head())
+}
+
+func parseRedisIntString(s string) (int64, error) {
 	if len(s) == 0 || len(s) > 20 || s[0] == '+' || (len(s) > 1 && s[0] == '0') || (len(s) > 1 && s[0] == '-' && s[1] == '0') {
 		return 0, strconv.ErrSyntax
 	}
@@ -217,7 +231,7 @@ func kvEqual(a, b any) bool {
 var hashSeed = maphash.MakeSeed()
 
 func hashState(s kvState) uint64 {
-	h := maphash.String(hashSeed, s.val)
+	h := maphash.Comparable(hashSeed, s.val)
 	if s.exists {
 		h ^= 0x9e3779b97f4a7c15
 	}
@@ -241,16 +255,6 @@ func kvHash(state any) uint64 {
 	return 0
 }
 
-// short renders a value for the visualization: values are random hex, so a
-// prefix tells them apart.
-func short(v string) string {
-	const max = 12
-	if len(v) <= max {
-		return strconv.Quote(v)
-	}
-	return strconv.Quote(v[:max]) + "…"
-}
-
 func describeState(s kvState) string {
 	switch {
 	case s.any:
@@ -258,7 +262,7 @@ func describeState(s kvState) string {
 	case !s.exists:
 		return "nil"
 	}
-	return short(s.val)
+	return s.val.String()
 }
 
 func kvDescribeOperation(input, output any) string {
@@ -278,7 +282,7 @@ func kvDescribeOperation(input, output any) string {
 		}
 		return "window starts in {" + strings.Join(parts, ", ") + "}"
 	case opSet, opAppend:
-		fmt.Fprintf(&b, "%s(%s, %s)", in.op, in.key, short(in.value))
+		fmt.Fprintf(&b, "%s(%s, %s)", in.op, in.key, in.value)
 	default:
 		fmt.Fprintf(&b, "%s(%s)", in.op, in.key)
 	}
@@ -290,7 +294,7 @@ func kvDescribeOperation(input, output any) string {
 	case in.op == opGet && out.null:
 		b.WriteString(" -> nil")
 	case in.op == opGet:
-		b.WriteString(" -> " + short(out.reply))
+		b.WriteString(" -> " + out.reply.String())
 	default:
 		fmt.Fprintf(&b, " -> %d", out.n)
 	}

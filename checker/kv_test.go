@@ -11,7 +11,11 @@ import (
 // one rule of the model or of what is checked, once legal and once not.
 
 func w(client, op, key, value string, call, ret int64, reply string) Op {
-	return Op{Client: client, Node: "m1", Op: op, Key: key, Value: value, Call: call, Return: ret, Outcome: OK, Reply: reply, Waited: -1}
+	o := Op{Client: client, Node: "m1", Op: op, Key: key, Value: ValueOf(value), Call: call, Return: ret, Outcome: OK, Reply: reply, Waited: -1}
+	if op == "get" {
+		o.Value, o.Reply = ValueOf(reply), ""
+	}
+	return o
 }
 
 func set(c, k, v string, call, ret int64) Op { return w(c, "set", k, v, call, ret, "OK") }

@@ -284,12 +284,12 @@ func (l *Linearizability) pruneUnobserved(h []Op, idx []int) []int {
 	if !unknown {
 		return idx
 	}
-	observed := map[string]bool{}
+	observed := map[Value]bool{}
 	for _, i := range idx {
 		switch op := &h[i]; op.Op {
 		case "get":
 			if !op.Null {
-				observed[op.Reply] = true
+				observed[op.Value] = true
 			}
 		case "set":
 		default:
@@ -325,10 +325,10 @@ func windows(h []Op, key string, idx []int, windowOps int) []*partition {
 	}
 	// When each value was last read: an unknown SET is carried into the
 	// windows up to there.
-	lastSeen := map[string]int64{}
+	lastSeen := map[Value]int64{}
 	for _, i := range definite {
 		if op := &h[i]; op.Op == "get" && !op.Null {
-			lastSeen[op.Reply] = max(lastSeen[op.Reply], op.Call)
+			lastSeen[op.Value] = max(lastSeen[op.Value], op.Call)
 		}
 	}
 	carried := func(t int64) int {
@@ -380,12 +380,12 @@ func windows(h []Op, key string, idx []int, windowOps int) []*partition {
 		}
 		var es []entry
 		register := true
-		seen := map[string]bool{}
+		seen := map[Value]bool{}
 		for _, i := range definite[lo:hi] {
 			es = append(es, entry{h[i].Call, i})
 			switch op := &h[i]; op.Op {
 			case "get":
-				seen[op.Reply] = !op.Null || seen[op.Reply]
+				seen[op.Value] = !op.Null || seen[op.Value]
 			case "set":
 			default:
 				register = false
@@ -458,7 +458,7 @@ func endStates(h []Op, ops []int, in []kvState, first bool) []kvState {
 		case "del":
 			out = append(out, kvState{})
 		case "incr":
-			out = append(out, kvState{val: op.Reply, exists: true})
+			out = append(out, kvState{val: ValueOf(op.Reply), exists: true})
 		default:
 			return nil
 		}
@@ -483,7 +483,7 @@ func toOperation(op *Op, in *kvInput, out *kvOutput) porcupine.Operation {
 	} else {
 		switch in.op {
 		case opGet:
-			out.null, out.reply = op.Null, op.Reply
+			out.null, out.reply = op.Null, op.Value
 		case opIncr, opAppend, opDel:
 			n, err := strconv.ParseInt(op.Reply, 10, 64)
 			if err != nil {

@@ -118,8 +118,8 @@ func (o *Op) validate() error {
 				return fmt.Errorf("reply %q of %s: want an integer", o.Reply, o.Op)
 			}
 		case "get":
-			if o.Null && o.Reply != "" {
-				return fmt.Errorf("a get with null: true and reply %q", o.Reply)
+			if o.Null && o.Value.Len() > 0 {
+				return fmt.Errorf("a get with null: true and reply %v", o.Value)
 			}
 		}
 	}

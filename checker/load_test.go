@@ -32,7 +32,7 @@ func TestReadHistoryErrors(t *testing.T) {
 		}
 	}
 	ops, err := ReadHistory("h.json", strings.NewReader("[\n"+good+",\n"+good+"\n]\n"))
-	if err != nil || len(ops) != 2 || ops[1].Value != "1" {
+	if err != nil || len(ops) != 2 || ops[1].Value != ValueOf("1") {
 		t.Fatalf("good file: %v %v", ops, err)
 	}
 	if ops, err := ReadHistory("h.json", strings.NewReader("[]")); err != nil || len(ops) != 0 {

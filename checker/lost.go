@@ -9,7 +9,7 @@ package checker
 // that may be ordered after W: one whose outcome is unknown, or that
 // returned after W was called. Keys touched by DEL, APPEND or INCR are left
 // out: their final state cannot name a single write.
-func LostWrites(history []Op, final map[string]string) []Op {
+func LostWrites(history []Op, final map[string]Value) []Op {
 	mixed := map[string]bool{}
 	for i := range history {
 		if op := &history[i]; op.IsWrite() && op.Op != "set" {

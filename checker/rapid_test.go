@@ -37,18 +37,18 @@ func sequentialRun(t *rapid.T) []Op {
 		op.Outcome = OK
 		switch op.Op {
 		case "set":
-			op.Value = fmt.Sprintf("v%d", i)
-			op.Reply = "OK"
+			v := fmt.Sprintf("v%d", i)
+			op.Value, op.Reply = ValueOf(v), "OK"
 			if applied {
-				store[op.Key] = op.Value
+				store[op.Key] = v
 			}
 		case "get":
-			op.Reply, op.Null = old, !exists
+			op.Value, op.Null = ValueOf(old), !exists
 		case "incr":
 			v := int64(0)
 			if exists {
 				var err error
-				if v, err = parseRedisInt(old); err != nil {
+				if v, err = parseRedisIntString(old); err != nil {
 					op.Outcome, op.Reply = Fail, "ERR value is not an integer or out of range"
 					break
 				}
@@ -58,10 +58,10 @@ func sequentialRun(t *rapid.T) []Op {
 				store[op.Key] = op.Reply
 			}
 		case "append":
-			op.Value = fmt.Sprintf("a%d", i)
-			op.Reply = strconv.Itoa(len(old) + len(op.Value))
+			a := fmt.Sprintf("a%d", i)
+			op.Value, op.Reply = ValueOf(a), strconv.Itoa(len(old)+len(a))
 			if applied {
-				store[op.Key] = old + op.Value
+				store[op.Key] = old + a
 			}
 		case "del":
 			op.Reply = "0"
@@ -74,6 +74,9 @@ func sequentialRun(t *rapid.T) []Op {
 		}
 		if outcome >= 18 && op.Outcome == OK {
 			op.Outcome, op.Reply, op.Null = Unknown, "", false
+			if op.Op == "get" {
+				op.Value = Value{}
+			}
 		}
 		h = append(h, op)
 	}
@@ -109,7 +112,7 @@ func TestMutatedReadIsCaught(t *testing.T) {
 			t.Skip("no read")
 		}
 		i := rapid.SampledFrom(reads).Draw(t, "read")
-		h[i].Reply, h[i].Null = "MUTATED", false
+		h[i].Value, h[i].Null = ValueOf("MUTATED"), false
 		l := CheckLinearizable(h, Options{})
 		if l.Result != ResultIllegal || len(l.IllegalKeys) != 1 || l.IllegalKeys[0] != h[i].Key {
 			t.Fatalf("result %s on keys %v, want illegal on %s", l.Result, l.IllegalKeys, h[i].Key)

@@ -26,7 +26,7 @@ func StaleReads(history []Op) []StaleRead {
 	}
 	sets := map[string][]int{}
 	mixed := map[string]bool{}
-	byValue := map[string]int{}
+	byValue := map[Value]int{}
 	for i := range history {
 		op := &history[i]
 		switch {
@@ -59,7 +59,7 @@ func StaleReads(history []Op) []StaleRead {
 			out = append(out, StaleRead{Read: *r, Missed: *lw, ByNs: r.Call - lw.Return})
 			continue
 		}
-		src, ok := byValue[r.Reply]
+		src, ok := byValue[r.Value]
 		if !ok || history[src].Key != r.Key {
 			continue // a value no recorded SET wrote: the prefix check's business
 		}

@@ -2,8 +2,11 @@ package reports
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -19,29 +22,93 @@ const (
 	HistoryHTML = "history.html"
 )
 
-// TraceLog is trace.log of a run being written: hand it to scenarios.Run
-// as the trace and Close it when the run is over.
-type TraceLog struct {
-	f *os.File
-	*bufio.Writer
+// TraceMode says which lines of the trace a run writes to trace.log. The
+// trace hash (trace_sha256 in summary.json) covers every line whatever the
+// mode, so runs compare by it in any mode.
+type TraceMode int
+
+const (
+	// TraceFull writes every line.
+	TraceFull TraceMode = iota
+	// TraceFaults writes every line but the network's, one per message
+	// sent, delivered or dropped ("net ..."): the configuration at the
+	// start, faults, notes, the nodes' logs, phases and the end remain.
+	TraceFaults
+	// TraceOff writes no trace.log.
+	TraceOff
+)
+
+var traceModeNames = []string{TraceFull: "full", TraceFaults: "faults", TraceOff: "off"}
+
+func (m TraceMode) String() string { return traceModeNames[m] }
+
+// ParseTraceMode reads off, faults or full.
+func ParseTraceMode(s string) (TraceMode, error) {
+	for m, name := range traceModeNames {
+		if s == name {
+			return TraceMode(m), nil
+		}
+	}
+	return 0, fmt.Errorf("trace %q: want off, faults or full", s)
 }
 
-// CreateTrace creates dir and its trace.log.
-func CreateTrace(dir string) (*TraceLog, error) {
+// TraceLog is trace.log of a run being written: hand its Writer to
+// scenarios.Run as the trace and Close it when the run is over.
+type TraceLog struct {
+	f    *os.File
+	w    *bufio.Writer
+	mode TraceMode
+}
+
+// CreateTrace creates dir and, unless mode is TraceOff, its trace.log.
+func CreateTrace(dir string, mode TraceMode) (*TraceLog, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
+	}
+	t := &TraceLog{mode: mode}
+	if mode == TraceOff {
+		return t, nil
 	}
 	f, err := os.Create(filepath.Join(dir, TraceFile))
 	if err != nil {
 		return nil, err
 	}
-	return &TraceLog{f: f, Writer: bufio.NewWriterSize(f, 1<<20)}, nil
+	t.f, t.w = f, bufio.NewWriterSize(f, 1<<20)
+	return t, nil
+}
+
+// Writer returns where the run writes its trace lines: nil when the mode
+// is TraceOff (the run then only hashes them).
+func (t *TraceLog) Writer() io.Writer {
+	if t.mode == TraceOff {
+		return nil
+	}
+	return t
+}
+
+// Write writes one trace line, or drops it when the mode leaves it out.
+// The trace writes each line in one call.
+func (t *TraceLog) Write(line []byte) (int, error) {
+	if t.mode == TraceFaults && isNetLine(line) {
+		return len(line), nil
+	}
+	return t.w.Write(line)
+}
+
+// isNetLine reports whether a trace line ("<time> <what> ...") is the
+// network's.
+func isNetLine(line []byte) bool {
+	i := bytes.IndexByte(line, ' ')
+	return i >= 0 && bytes.HasPrefix(line[i+1:], []byte("net "))
 }
 
 // Close flushes and closes the trace; an error writing any of it is
 // reported here.
 func (t *TraceLog) Close() error {
-	return errors.Join(t.Flush(), t.f.Close())
+	if t.f == nil {
+		return nil
+	}
+	return errors.Join(t.w.Flush(), t.f.Close())
 }
 
 // WriteRun writes the artifacts of a run into dir: summary.json,

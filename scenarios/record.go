@@ -197,7 +197,7 @@ type writeFigures struct {
 	lost, lostWaited, stale     int64
 }
 
-func countWrites(s *spec.Spec, h []checker.Op, final map[string]string, stale []checker.StaleRead) writeFigures {
+func countWrites(s *spec.Spec, h []checker.Op, final map[string]checker.Value, stale []checker.StaleRead) writeFigures {
 	var wf writeFigures
 	for i := range h {
 		op := &h[i]

@@ -81,10 +81,10 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Record, error) {
 		return nil, err
 	}
 	r := &Record{Spec: s, Seed: seed, Facts: res}
-	final := map[string]string{}
+	final := map[string]checker.Value{}
 	for _, e := range res.FinalDataset {
 		if e.DB == s.Workload.DB {
-			final[e.Key] = string(e.Value)
+			final[e.Key] = checker.ValueOf(string(e.Value))
 		}
 	}
 	stale := checker.StaleReads(res.History)

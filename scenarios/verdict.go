@@ -19,12 +19,15 @@ import (
 // (checker.CheckReplicaReads) and measured as stale reads.
 
 // judge runs the checker on the run's records.
-func (r *Record) judge(final map[string]string, opts RunOptions) {
+func (r *Record) judge(final map[string]checker.Value, opts RunOptions) {
 	res := r.Facts
 	hist := res.History
 	if res.FinalMasterUp && len(hist) > 0 {
-		hist = append(append([]checker.Op(nil), res.History...),
-			checker.FinalReads(res.History, final, res.FinalMaster, int64(res.SimTime))...)
+		n := len(hist)
+		hist = append(hist, checker.FinalReads(res.History, final, res.FinalMaster, int64(res.SimTime))...)
+		// The run's history is the checked one's prefix: one array for
+		// both, not a copy of a long run's history.
+		res.History = hist[:n:n]
 	}
 	r.History = hist
 	r.Timeline = timeline(res)

@@ -160,6 +160,7 @@ type runFlags struct {
 	force   bool
 	sets    []string
 	bugs    []string
+	trace   string
 }
 
 func runCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -171,6 +172,9 @@ func runCommand(stdout, stderr io.Writer) *cobra.Command {
 phase (faults lifted, workload stopped, until the replicas converge or a
 bound), checks its expectations, and writes summary.json, trace.log and
 history.json, plus history.html when the history is not linearizable.
+--trace faults leaves the network's lines (one per message) out of trace.log,
+--trace off writes none; trace_sha256 in summary.json covers every line
+either way.
 
 Every run gets a folder of its own, so that no run writes over another's
 results:
@@ -194,6 +198,7 @@ run does not write stay as they were).`,
 	cmd.Flags().BoolVar(&fl.force, "force", false, "write into an --out directory that is not empty")
 	cmd.Flags().StringArrayVar(&fl.sets, "set", nil, "override a key of the file: --set config.repl-backlog-size=4mb (repeatable)")
 	cmd.Flags().StringArrayVar(&fl.bugs, "bug", nil, "switch on a planted bug of the engine (repeatable)")
+	cmd.Flags().StringVar(&fl.trace, "trace", "full", "what trace.log holds: full, faults (all but the network's lines) or off; trace_sha256 covers every line in any mode")
 	return cmd
 }
 
@@ -204,6 +209,10 @@ func (fl *runFlags) run(file string, stdout, stderr io.Writer) error {
 		return badInput(err)
 	}
 	ov.Bugs = fl.bugs
+	mode, err := reports.ParseTraceMode(fl.trace)
+	if err != nil {
+		return badInput(fmt.Errorf("--%w", err))
+	}
 	s, err := scenarios.LoadFile(file, ov)
 	if err != nil {
 		return badInput(err)
@@ -227,7 +236,7 @@ func (fl *runFlags) run(file string, stdout, stderr io.Writer) error {
 			return internalError(err)
 		}
 	}
-	rec, err := runAndWrite(s, seed, dir)
+	rec, err := runAndWrite(s, seed, dir, mode)
 	if err != nil {
 		return internalError(fmt.Errorf("%v\n  artifacts: %s\n  replay: %s", err, dir, scenarios.ReplayCommand(s, seed)))
 	}
@@ -337,22 +346,23 @@ func usableOut(dir string, force bool) error {
 	return nil
 }
 
-// runAndWrite runs one world with its trace going to dir/trace.log, then
+// runAndWrite runs one world with its trace going to dir/trace.log (the
+// lines mode keeps), then
 // writes the rest of the run's artifacts there. A panic (a broken
 // invariant of the engine: our bug) becomes an error that carries the
 // first frames of its stack, so that simrun run can print the replay line
 // with it.
-func runAndWrite(s *spec.Spec, seed uint64, dir string) (rec *scenarios.Record, err error) {
+func runAndWrite(s *spec.Spec, seed uint64, dir string, mode reports.TraceMode) (rec *scenarios.Record, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("internal error: %v\n%s", v, strings.TrimSuffix(stackHead(debug.Stack()), "\n"))
 		}
 	}()
-	trace, err := reports.CreateTrace(dir)
+	trace, err := reports.CreateTrace(dir, mode)
 	if err != nil {
 		return nil, err
 	}
-	rec, err = scenarios.Run(s, seed, scenarios.RunOptions{Trace: trace})
+	rec, err = scenarios.Run(s, seed, scenarios.RunOptions{Trace: trace.Writer()})
 	if cerr := trace.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("writing %s: %w", reports.TraceFile, cerr)
 	}

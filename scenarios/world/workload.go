@@ -83,7 +83,9 @@ func (r *runner) startWorkload() {
 	for _, b := range ws.Bursts {
 		expected += b.Writes
 	}
-	wl.history = make([]checker.Op, 0, min(expected, 50_000_000))
+	// Reserve for a short run only; a long one grows the history as it
+	// goes, so memory follows what was recorded, not what was expected.
+	wl.history = make([]checker.Op, 0, min(expected, 1<<14))
 	for _, m := range ws.Mix {
 		if m.Op == "incr" {
 			wl.ctrs = keyTable("cnt:", ws.Keys, ws.KeySize)
@@ -244,7 +246,7 @@ func (wc *wclient) fire() {
 	}
 	idx := len(wl.history)
 	wl.history = append(wl.history, checker.Op{
-		Client: c.Name, Node: c.Target().Host, Op: op, Key: key, Value: value,
+		Client: c.Name, Node: c.Target().Host, Op: op, Key: key, Value: checker.ValueOf(value),
 		Call: int64(wl.r.w.Now()), Waited: -1,
 	})
 	if to := c.Target().Host; to != wl.r.master {
@@ -314,8 +316,13 @@ func (wl *workload) finish(call *Call) *checker.Op {
 		switch call.Reply.Kind {
 		case resp.KindInt:
 			op.Reply = strconv.FormatInt(call.Reply.Int, 10)
-		default:
+		case resp.KindSimple:
 			op.Reply = call.Reply.Str
+			if op.Reply == "OK" {
+				op.Reply = "OK" // the constant: the history keeps no copy
+			}
+		default:
+			op.Value = checker.ValueOf(call.Reply.Str)
 			op.Null = call.Reply.Null
 		}
 	}
@@ -338,7 +345,7 @@ func (wl *workload) fireBurst(n int) {
 		value := string(randomValue(wl.rng, ws.ValueSize))
 		idx := len(wl.history)
 		wl.history = append(wl.history, checker.Op{
-			Client: c.Name, Node: c.Target().Host, Op: "set", Key: key, Value: value,
+			Client: c.Name, Node: c.Target().Host, Op: "set", Key: key, Value: checker.ValueOf(value),
 			Call: int64(wl.r.w.Now()), Waited: -1,
 		})
 		if !c.DoTag(idx, []byte("SET"), []byte(key), []byte(value)) {
