@@ -3,6 +3,7 @@ package scenarios
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -172,5 +173,18 @@ func TestWallLimit(t *testing.T) {
 	rec := runSrc(t, base+"workload: {rate: 1000}\n", RunOptions{WallLimit: time.Nanosecond})
 	if rec.Facts.Limit != "wall-clock limit 1ns passed" || rec.Facts.Converged || rec.Facts.SimTime >= time.Minute {
 		t.Fatalf("limit %q, converged %v at %s; want the wall-clock limit early in the run", rec.Facts.Limit, rec.Facts.Converged, rec.Facts.SimTime)
+	}
+}
+
+// The new keys' defaults are today's behaviour: pipeline 1 and poisson
+// arrivals written out give the same run, byte for byte, as leaving them
+// out.
+func TestClientShapeDefaults(t *testing.T) {
+	src := base + "workload: {clients: 3, rate: 200, mix: {set: 50, get: 50}, reads-from: any, wait: {replicas: 1, timeout: 50ms}%s}\n" +
+		"faults:\n  - {at: 20s, disconnect: [m1, r1], for: 2s}\n"
+	implicit := runSrc(t, fmt.Sprintf(src, ""), RunOptions{})
+	explicit := runSrc(t, fmt.Sprintf(src, ", pipeline: 1, arrival: poisson"), RunOptions{})
+	if implicit.Facts.TraceSHA != explicit.Facts.TraceSHA {
+		t.Fatalf("pipeline: 1, arrival: poisson changed the run: trace %s, without them %s", explicit.Facts.TraceSHA, implicit.Facts.TraceSHA)
 	}
 }
