@@ -163,7 +163,7 @@ func (wc *wclient) inFlight() int {
 }
 
 // busy reports whether a due operation must wait: the client has its
-// pipeline full, or owes a WAIT (a WAIT is a barrier; see reply).
+// pipeline full, or owes a WAIT (a WAIT is a barrier; see sendWait).
 func (wc *wclient) busy() bool {
 	return wc.inFlight() >= wc.w.r.s.Workload.Pipeline || len(wc.unwaited) > 0 || wc.waitSent
 }
