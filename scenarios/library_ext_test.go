@@ -24,11 +24,29 @@ func library(t *testing.T) []string {
 	return files
 }
 
+// heavy are the library's scenarios that take minutes of wall time, with
+// the --set values that shorten them (and bring their faults forward) for
+// TestLibraryDeterministic and its golden figures: run in full, millions
+// of operations are past the linearizability check's wall time, and the
+// inconclusive check's details then differ from one run to the next.
+// TestLibrary runs them in full. -short leaves them out of both tests.
+var heavy = map[string][]string{
+	"production-load.yaml": {"duration=20s", "faults.0.mean-every=6s", "faults.0.for=1s..5s"},
+}
+
+// skipHeavy skips a heavy scenario under -short.
+func skipHeavy(t *testing.T, file string) {
+	if _, ok := heavy[file]; ok && testing.Short() {
+		t.Skipf("%s takes minutes: not under -short", file)
+	}
+}
+
 // TestLibrary runs every shipped scenario under each of its seeds and
 // asserts its expectations.
 func TestLibrary(t *testing.T) {
 	for _, f := range library(t) {
 		t.Run(strings.TrimSuffix(f, ".yaml"), func(t *testing.T) {
+			skipHeavy(t, f)
 			t.Parallel()
 			scenariotest.Test(t, f)
 		})
@@ -43,12 +61,13 @@ func TestLibraryDeterministic(t *testing.T) {
 	}
 	for _, f := range library(t) {
 		t.Run(strings.TrimSuffix(f, ".yaml"), func(t *testing.T) {
+			skipHeavy(t, f)
 			t.Parallel()
 			s, err := scenarios.LoadFile(f, scenarios.Overrides{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			rec := scenariotest.TestDeterministic(t, f, s.Seeds[0])
+			rec := scenariotest.TestDeterministic(t, f, s.Seeds[0], heavy[f]...)
 			checkFigures(t, f, rec)
 		})
 	}
