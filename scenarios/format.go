@@ -105,6 +105,8 @@ type workYAML struct {
 	DB        Int         `yaml:"db"`
 	Wait      *waitYAML   `yaml:"wait"`
 	Bursts    []burstYAML `yaml:"bursts"`
+	Pipeline  Int         `yaml:"pipeline"`
+	Arrival   Text        `yaml:"arrival"`
 }
 
 type mixYAML struct {
@@ -129,8 +131,9 @@ type waitYAML struct {
 }
 
 type burstYAML struct {
-	At     Duration `yaml:"at"`
-	Writes Int      `yaml:"writes"`
+	At        Duration `yaml:"at"`
+	Writes    Int      `yaml:"writes"`
+	ValueSize Size     `yaml:"value-size"`
 }
 
 // faultYAML is one entry of faults: one verb key (or random: <verb>) plus

@@ -24,23 +24,41 @@ func library(t *testing.T) []string {
 	return files
 }
 
+// heavy are the library's scenarios that take minutes of wall time in
+// full, with the --set values that shorten them (and bring their faults
+// forward, and scale the expectations that count with the length) for the
+// tests: run in full, millions of operations are past the linearizability
+// check's wall time, and the inconclusive check's details then differ from
+// one run to the next. BenchmarkProductionLoad runs production-load in
+// full.
+var heavy = map[string][]string{
+	"production-load.yaml": {"duration=20s", "faults.0.mean-every=6s", "faults.0.for=1s..5s",
+		"expect.writes_acked={min: 390000}", "expect.full_resyncs={min: 0}"},
+}
+
 // slow are the library files whose one run takes several seconds: go test
-// -short leaves them out (go test ./..., which CI runs, does not).
+// -short leaves them out, with the heavy ones (go test ./..., which CI
+// runs, does not).
 var slow = map[string]bool{
 	"output-buffer-sync-loop.yaml": true,
 }
 
+// skipHeavy skips a heavy or slow scenario under -short.
+func skipHeavy(t *testing.T, file string) {
+	if _, ok := heavy[file]; (ok || slow[file]) && testing.Short() {
+		t.Skipf("%s takes a while: go test without -short runs it", file)
+	}
+}
+
 // TestLibrary runs every shipped scenario under each of its seeds (under
-// -short: the first seed, and not the slow files) and asserts its
-// expectations.
+// -short: the first seed, and not the slow or heavy files; heavy files
+// shortened) and asserts its expectations.
 func TestLibrary(t *testing.T) {
 	for _, f := range library(t) {
 		t.Run(strings.TrimSuffix(f, ".yaml"), func(t *testing.T) {
-			if testing.Short() && slow[f] {
-				t.Skip("slow: go test without -short runs it")
-			}
+			skipHeavy(t, f)
 			t.Parallel()
-			scenariotest.Test(t, f)
+			scenariotest.Test(t, f, heavy[f]...)
 		})
 	}
 }
@@ -53,12 +71,13 @@ func TestLibraryDeterministic(t *testing.T) {
 	}
 	for _, f := range library(t) {
 		t.Run(strings.TrimSuffix(f, ".yaml"), func(t *testing.T) {
+			skipHeavy(t, f)
 			t.Parallel()
 			s, err := scenarios.LoadFile(f, scenarios.Overrides{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			rec := scenariotest.TestDeterministic(t, f, s.Seeds[0])
+			rec := scenariotest.TestDeterministic(t, f, s.Seeds[0], heavy[f]...)
 			checkFigures(t, f, rec)
 		})
 	}

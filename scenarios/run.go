@@ -69,6 +69,11 @@ type RunOptions struct {
 	// unknown, "not checked"), for sweeps that only need figures; the
 	// replication invariants are still checked.
 	SkipLinearizability bool
+	// WallLimit, when positive, bounds the wall time of the simulation
+	// (not of the checks after it): a run still going after it ends with
+	// the limit "wall-clock limit <WallLimit> passed", unconverged. 0: no
+	// bound.
+	WallLimit time.Duration
 }
 
 // Run runs the scenario under one seed, checks it and computes its
@@ -76,7 +81,12 @@ type RunOptions struct {
 // artifacts).
 func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Record, error) {
 	start := time.Now()
-	res, err := world.Run(s, seed, world.RunOptions{Trace: opts.Trace, SampleEvery: opts.SampleEvery})
+	wo := world.RunOptions{Trace: opts.Trace, SampleEvery: opts.SampleEvery, WallLimit: opts.WallLimit}
+	if opts.WallLimit > 0 {
+		deadline := start.Add(opts.WallLimit)
+		wo.WallPassed = func() bool { return time.Now().After(deadline) }
+	}
+	res, err := world.Run(s, seed, wo)
 	if err != nil {
 		return nil, err
 	}

@@ -158,6 +158,16 @@ func (s builder) validateTop(f *fileYAML, bugs []string) error {
 	if f.HealTimeout.Tok != nil {
 		s.HealTimeout = f.HealTimeout.D
 	}
+	if s.Duration > maxSimTime || s.HealTimeout > maxSimTime-s.Duration {
+		tk, key := f.Duration.Tok, "duration"
+		if f.HealTimeout.Tok != nil {
+			tk, key = f.HealTimeout.Tok, "heal-timeout"
+		}
+		return errAt(tk, fmt.Sprintf("%s: duration %s + heal-timeout %s is more than %s of simulated time", key, s.Duration, s.HealTimeout, maxSimTime))
+	}
+	if len(f.Seeds) > MaxSeeds {
+		return errAt(f.Seeds[MaxSeeds].Tok, fmt.Sprintf("seeds: more than %d seeds", MaxSeeds))
+	}
 	for _, seed := range f.Seeds {
 		if seed.N < 0 {
 			return errAt(seed.Tok, "seeds are non-negative integers")
@@ -412,13 +422,31 @@ func (s builder) validateWork(f *fileYAML) error {
 			return errAt(w.Wait.Replicas.Tok, fmt.Sprintf("wait for %d replicas, but the scenario has %d", w.Wait.Replicas.N, replicas))
 		}
 	}
-	if ws.Bursts, err = s.bursts(w.Bursts); err != nil {
+	if ws.Bursts, err = s.bursts(w.Bursts, ws.ValueSize); err != nil {
 		return err
 	}
 	if ws.RatePerSec > 0 && ws.RatePerSec/float64(ws.Clients) > 100_000 {
 		return errAt(w.Rate.Tok, "more than 100000 operations per second per client: add clients")
 	}
 	s.Workload = ws
+	return nil
+}
+
+// Bounds of a run, checked when the file is loaded: a scenario that would
+// run for days of simulated time, or hold more data than a machine has
+// memory, is refused before it starts rather than found out hours later.
+const (
+	maxSimTime       = 24 * time.Hour // duration + heal-timeout
+	maxKeySpaceBytes = 8 << 30        // keys x (key-size + value-size)
+	// MaxSeeds bounds the seeds of one scenario or one sweep point.
+	MaxSeeds = 100_000
+)
+
+// checkKeySpace refuses a key space of more than maxKeySpaceBytes.
+func checkKeySpace(section string, tk *token.Token, keys, keySize, valueSize int64) error {
+	if total := keys * (keySize + valueSize); total > maxKeySpaceBytes {
+		return errAt(tk, fmt.Sprintf("%s: %d keys x (%d + %d) bytes = %s is more than %s", section, keys, keySize, valueSize, formatBytes(total), formatBytes(maxKeySpaceBytes)))
+	}
 	return nil
 }
 
@@ -441,7 +469,7 @@ func (s builder) validateDataset(d *dataYAML) error {
 		}
 		s.Dataset.ValueSize = int(d.ValueSize.N)
 	}
-	return nil
+	return checkKeySpace("dataset", d.Keys.Tok, d.Keys.N, int64(s.Dataset.KeySize), int64(s.Dataset.ValueSize))
 }
 
 // Limits of a key space and of its keys and values. A value is at most
@@ -510,8 +538,40 @@ func workShape(w *workYAML) (spec.WorkloadSpec, error) {
 		}
 		ws.ReadsFrom = w.ReadsFrom.V
 	}
-	return ws, nil
+	if w.Keys.Tok != nil {
+		// The workload's values are written over time and replace each
+		// other: the key names are what a key space costs up front.
+		if err := checkKeySpace("workload", w.Keys.Tok, int64(ws.Keys), int64(ws.KeySize), 0); err != nil {
+			return ws, err
+		}
+	}
+	return ws, clientShape(w, &ws)
 }
+
+// Limits of a client's pipeline.
+const maxPipeline = 1024
+
+// clientShape is how each client issues: its pipeline and its arrivals.
+func clientShape(w *workYAML, ws *spec.WorkloadSpec) error {
+	ws.Pipeline = 1
+	if w.Pipeline.Tok != nil {
+		if w.Pipeline.N < 1 || w.Pipeline.N > maxPipeline {
+			return errAt(w.Pipeline.Tok, fmt.Sprintf("pipeline must be between 1 and %d (operations in flight per client)", maxPipeline))
+		}
+		ws.Pipeline = int(w.Pipeline.N)
+	}
+	if w.Arrival.Tok != nil {
+		i := slices.Index(arrivals, w.Arrival.V)
+		if i < 0 {
+			return errAt(w.Arrival.Tok, fmt.Sprintf("arrival %q: want poisson or fixed%s", w.Arrival.V, didYouMean(w.Arrival.V, arrivals)))
+		}
+		ws.Arrival = spec.Arrival(i)
+	}
+	return nil
+}
+
+// arrivals are the values of a workload's arrival, in spec.Arrival's order.
+var arrivals = []string{spec.ArrivalPoisson.String(), spec.ArrivalFixed.String()}
 
 // mix is the shares of the operations: whole percentages adding up to
 // 100, or all sets when there is no mix.
@@ -541,8 +601,8 @@ func mix(m mixYAML) ([]spec.MixItem, error) {
 }
 
 // bursts are writes pipelined at one instant of the fault phase, in time
-// order.
-func (s builder) bursts(list []burstYAML) ([]spec.Burst, error) {
+// order; each writes values of its own value-size, or valueSize.
+func (s builder) bursts(list []burstYAML, valueSize int) ([]spec.Burst, error) {
 	var out []spec.Burst
 	for _, b := range list {
 		if b.At.Tok == nil || b.At.D >= s.Duration {
@@ -551,7 +611,14 @@ func (s builder) bursts(list []burstYAML) ([]spec.Burst, error) {
 		if b.Writes.N < 1 || b.Writes.N > 10_000_000 {
 			return nil, errAt(b.Writes.Tok, "a burst has between 1 and 10000000 writes")
 		}
-		out = append(out, spec.Burst{At: b.At.D, Writes: int(b.Writes.N)})
+		size := valueSize
+		if b.ValueSize.Tok != nil {
+			if err := checkValueSize(b.ValueSize); err != nil {
+				return nil, err
+			}
+			size = int(b.ValueSize.N)
+		}
+		out = append(out, spec.Burst{At: b.At.D, Writes: int(b.Writes.N), ValueSize: size})
 	}
 	slices.SortStableFunc(out, func(a, b spec.Burst) int { return cmp.Compare(a.At, b.At) })
 	return out, nil

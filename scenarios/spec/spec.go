@@ -73,6 +73,30 @@ type WorkloadSpec struct {
 	DB         int
 	Wait       *WaitSpec
 	Bursts     []Burst
+	// Pipeline is how many operations a client keeps in flight at once
+	// (1: one at a time).
+	Pipeline int
+	// Arrival is how a client spaces its operations: ArrivalPoisson
+	// (exponential gaps, the zero value) or ArrivalFixed (even gaps).
+	Arrival Arrival
+}
+
+// Arrival is how a client spaces its operations at its share of the rate.
+type Arrival int
+
+const (
+	// ArrivalPoisson draws exponential gaps from the seed.
+	ArrivalPoisson Arrival = iota
+	// ArrivalFixed spaces operations evenly, the clients staggered by an
+	// equal share of the gap.
+	ArrivalFixed
+)
+
+func (a Arrival) String() string {
+	if a == ArrivalFixed {
+		return "fixed"
+	}
+	return "poisson"
 }
 
 // MixItem is one operation's share of the workload, in percent.
@@ -90,8 +114,9 @@ type WaitSpec struct {
 // Burst is a number of writes issued at one instant, pipelined, to the
 // master of the moment.
 type Burst struct {
-	At     time.Duration
-	Writes int
+	At        time.Duration
+	Writes    int
+	ValueSize int // bytes of each write's value
 }
 
 // Expectation is one figure of the run and what it must be: true or

@@ -39,6 +39,11 @@ const (
 	DefaultSeeds = 40
 )
 
+// MaxRuns bounds the runs of one sweep (points times seeds): beyond it a
+// plan is more likely a slip of the keyboard than a sweep anyone can wait
+// for.
+const MaxRuns = 1_000_000
+
 // Plan is a sweep: the scenario, the knobs varied and the number of seeds.
 // Run r is point r % Points() under seed r / Points() + 1: seed-major, so
 // that more seeds add runs after the ones there are without renumbering
@@ -82,6 +87,16 @@ func (p *Plan) sameRuns(q *Plan) bool {
 func NewPlan(file string, src []byte, sets []scenarios.Override, vary []Vary, seeds int) (*Plan, error) {
 	if seeds < 1 {
 		return nil, fmt.Errorf("--seeds must be at least 1")
+	}
+	if seeds > scenarios.MaxSeeds {
+		return nil, fmt.Errorf("--seeds %d: at most %d seeds", seeds, scenarios.MaxSeeds)
+	}
+	points := 1
+	for _, v := range vary {
+		points *= max(len(v.Values), 1)
+		if points*seeds > MaxRuns {
+			return nil, fmt.Errorf("--vary and --seeds: more than %d runs (the points so far times %d seeds); vary fewer values or run fewer seeds", MaxRuns, seeds)
+		}
 	}
 	seen := map[string]bool{}
 	for _, v := range vary {

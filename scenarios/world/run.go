@@ -60,7 +60,19 @@ type RunOptions struct {
 	// between events and schedules nothing, so the run, its trace and its
 	// figures are the same with or without it.
 	SampleEvery time.Duration
+	// WallLimit, when positive, bounds the run's wall time: once
+	// WallPassed reports true the run ends with the limit "wall-clock
+	// limit <WallLimit> passed". The world never reads the real clock
+	// itself (it would not be deterministic); it asks WallPassed every
+	// wallCheckEvents events, and the caller's function reads the clock.
+	WallLimit  time.Duration
+	WallPassed func() bool
 }
+
+// wallCheckEvents is how many events pass between two calls of
+// RunOptions.WallPassed: often enough to stop within milliseconds, seldom
+// enough to cost nothing.
+const wallCheckEvents = 4096
 
 // Sample is one replica's replication lag at one instant.
 type Sample struct {
@@ -104,6 +116,10 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Facts, error) {
 	}
 	r := &runner{w: w, s: s, master: s.Master(), res: &Facts{Seed: seed}}
 	r.sampleEvery = opts.SampleEvery
+	if opts.WallLimit > 0 && opts.WallPassed != nil {
+		r.wallLimit = opts.WallLimit
+		r.stop = wallStop(opts.WallPassed)
+	}
 	r.pairs = map[[2]string]int{}
 	r.stallPairs = map[[2]string]int{}
 	w.Trace.Printf(0, "scenario %s protocol %s duration %s", s.Name, s.Protocol, s.Duration)
@@ -114,8 +130,8 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Facts, error) {
 	r.startWorkload()
 
 	// The fault phase.
-	if reason := r.runTo(s.Duration); reason == sim.StopLimit {
-		return r.finish(w.Sched.Err().Error()), nil
+	if reason := r.runTo(s.Duration); reason == sim.StopLimit || reason == sim.StopCondition {
+		return r.finish(r.limit(reason)), nil
 	}
 	// The heal phase: faults lifted, workload stopped, until the replicas
 	// converge or the bound passes.
@@ -124,12 +140,35 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Facts, error) {
 	deadline := s.Duration + s.HealTimeout
 	converged := false
 	for !converged && w.Now() < deadline {
-		if r.runTo(min(w.Now()+100*time.Millisecond, deadline)) == sim.StopLimit {
-			return r.finish(w.Sched.Err().Error()), nil
+		if reason := r.runTo(min(w.Now()+100*time.Millisecond, deadline)); reason == sim.StopLimit || reason == sim.StopCondition {
+			return r.finish(r.limit(reason)), nil
 		}
 		converged, _ = r.converged()
 	}
 	return r.finish(""), nil
+}
+
+// limit is the reason a run ended early: a limit of the scheduler, or the
+// wall clock.
+func (r *runner) limit(reason sim.StopReason) string {
+	if reason == sim.StopCondition {
+		return fmt.Sprintf("wall-clock limit %s passed", r.wallLimit)
+	}
+	return r.w.Sched.Err().Error()
+}
+
+// wallStop is a stop condition for sim.Scheduler.Run that asks passed
+// every wallCheckEvents events.
+func wallStop(passed func() bool) func() bool {
+	n := 0
+	return func() bool {
+		n++
+		if n < wallCheckEvents {
+			return false
+		}
+		n = 0
+		return passed()
+	}
 }
 
 type runner struct {
@@ -146,6 +185,8 @@ type runner struct {
 
 	sampleEvery time.Duration
 	nextSample  time.Duration
+	wallLimit   time.Duration
+	stop        func() bool // nil without a wall-clock limit
 
 	lastDigestAt  time.Duration
 	lastDigestWhy string
@@ -170,13 +211,13 @@ func (r *runner) loadDataset() {
 // same order as one call would.
 func (r *runner) runTo(t time.Duration) sim.StopReason {
 	for r.sampleEvery > 0 && r.nextSample <= t {
-		if r.w.Run(r.nextSample, nil) == sim.StopLimit {
-			return sim.StopLimit
+		if reason := r.w.Run(r.nextSample, r.stop); reason == sim.StopLimit || reason == sim.StopCondition {
+			return reason
 		}
 		r.sample()
 		r.nextSample += r.sampleEvery
 	}
-	return r.w.Run(t, nil)
+	return r.w.Run(t, r.stop)
 }
 
 // sample records every replica's lag behind the master of the moment.

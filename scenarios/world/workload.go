@@ -8,12 +8,14 @@ import (
 
 	"github.com/replsim/replsim/checker"
 	"github.com/replsim/replsim/model/resp"
+	"github.com/replsim/replsim/scenarios/spec"
 	"github.com/replsim/replsim/sim"
 )
 
 // workload is the scenario's clients: each a simulated process on its own
-// host, issuing one operation at a time at the scenario's rate (exponential
-// gaps), recording every operation with its call and return times.
+// host, issuing operations at its share of the scenario's rate (exponential
+// or even gaps) with up to Pipeline of them in flight, recording every
+// operation with its call and return times.
 type workload struct {
 	r       *runner
 	rng     *rand.Rand
@@ -31,8 +33,11 @@ type wclient struct {
 	main        *Client // to the master of the moment
 	reads       *Client // to a replica, when reads go to replicas
 	meanGap     time.Duration
-	pendingWait int  // history index of a write waiting for WAIT, or -1
 	waitingFire bool // the next operation is due but the client is busy
+	// unwaited are the history indexes of acknowledged writes that the
+	// next WAIT covers; waitSent: that WAIT is in flight.
+	unwaited []int
+	waitSent bool
 }
 
 const (
@@ -102,7 +107,7 @@ func (r *runner) startWorkload() {
 	}
 	if ws.RatePerSec > 0 {
 		for i := 0; i < ws.Clients; i++ {
-			wc := &wclient{name: fmt.Sprintf("c%d", i+1), w: wl, pendingWait: -1}
+			wc := &wclient{name: fmt.Sprintf("c%d", i+1), w: wl}
 			wc.meanGap = time.Duration(float64(ws.Clients) / ws.RatePerSec * float64(time.Second))
 			wc.main = wl.newClient(wc.name, addr, wc)
 			if ws.ReadsFrom != "master" && len(replicas) > 0 {
@@ -110,8 +115,7 @@ func (r *runner) startWorkload() {
 				wc.reads = wl.newClient(wc.name+"-r", sim.Addr{Host: rep, Port: r.w.Node(rep).Port()}, wc)
 			}
 			wl.clients = append(wl.clients, wc)
-			first := time.Duration(wl.rng.ExpFloat64() * float64(wc.meanGap))
-			wc.main.Host.At(first, wc.fire)
+			wc.main.Host.At(wc.firstGap(i), wc.fire)
 		}
 	}
 	if len(ws.Bursts) > 0 {
@@ -120,14 +124,55 @@ func (r *runner) startWorkload() {
 		wl.burst.OnReply = func(call *Call) { wl.finish(call) }
 		wl.selectDB(wl.burst)
 		for _, b := range ws.Bursts {
-			r.w.Sched.At(b.At, func() { wl.fireBurst(b.Writes) })
+			r.w.Sched.At(b.At, func() { wl.fireBurst(b.Writes, b.ValueSize) })
 		}
+	}
+	if ws.Pipeline > 1 || ws.Arrival != spec.ArrivalPoisson {
+		r.w.Trace.Printf(0, "workload %d clients %.0f ops/s mix %v reads-from %s pipeline %d arrival %s", ws.Clients, ws.RatePerSec, ws.Mix, ws.ReadsFrom, ws.Pipeline, ws.Arrival)
+		return
 	}
 	r.w.Trace.Printf(0, "workload %d clients %.0f ops/s mix %v reads-from %s", ws.Clients, ws.RatePerSec, ws.Mix, ws.ReadsFrom)
 }
 
+// firstGap is when client i issues its first operation: after an
+// exponential gap, or with fixed arrivals an equal share of the gap after
+// client i-1, half a share from the start, so that the clients together
+// issue evenly at the rate.
+func (wc *wclient) firstGap(i int) time.Duration {
+	ws := wc.w.r.s.Workload
+	if ws.Arrival == spec.ArrivalFixed {
+		return time.Duration((float64(i) + 0.5) / float64(ws.Clients) * float64(wc.meanGap))
+	}
+	return time.Duration(wc.w.rng.ExpFloat64() * float64(wc.meanGap))
+}
+
+// gap is the time from one operation of a client to its next.
+func (wc *wclient) gap() time.Duration {
+	if wc.w.r.s.Workload.Arrival == spec.ArrivalFixed {
+		return wc.meanGap
+	}
+	return time.Duration(wc.w.rng.ExpFloat64() * float64(wc.meanGap))
+}
+
+// inFlight is the calls of the client waiting for replies, on both its
+// connections.
+func (wc *wclient) inFlight() int {
+	k := wc.main.InFlight()
+	if wc.reads != nil {
+		k += wc.reads.InFlight()
+	}
+	return k
+}
+
+// busy reports whether a due operation must wait: the client has its
+// pipeline full, or owes a WAIT (a WAIT is a barrier; see sendWait).
+func (wc *wclient) busy() bool {
+	return wc.inFlight() >= wc.w.r.s.Workload.Pipeline || len(wc.unwaited) > 0 || wc.waitSent
+}
+
 func (wl *workload) newClient(name string, addr sim.Addr, wc *wclient) *Client {
 	c := wl.r.w.NewClient(name, addr)
+	c.Pipeline = wl.r.s.Workload.Pipeline
 	c.OnReply = func(call *Call) { wc.reply(c, call) }
 	wl.selectDB(c)
 	for _, l := range wl.r.s.Network.Links {
@@ -237,8 +282,8 @@ func (wc *wclient) fire() {
 	case "del":
 		args = [][]byte{[]byte("DEL"), []byte(key)}
 	}
-	gap := time.Duration(wl.rng.ExpFloat64() * float64(wc.meanGap))
-	if !c.Ready() {
+	gap := wc.gap()
+	if !c.Ready() || wc.busy() {
 		// Not connected (it reconnects by itself) or still busy: this
 		// operation is not issued; try again after the next gap.
 		c.Host.After(gap, wc.fire)
@@ -262,10 +307,10 @@ func (wc *wclient) fire() {
 	c.Host.After(gap, func() { wc.next() })
 }
 
-// next waits for the client to be idle before firing again: a client has
-// one operation in flight at a time.
+// next waits for a free place in the client's pipeline before firing
+// again.
 func (wc *wclient) next() {
-	if wc.main.InFlight() > 0 || (wc.reads != nil && wc.reads.InFlight() > 0) {
+	if wc.busy() {
 		wc.waitingFire = true
 		return
 	}
@@ -278,24 +323,50 @@ func (wc *wclient) reply(c *Client, call *Call) {
 	case tagSelect:
 		return
 	case tagWait:
-		if wc.pendingWait >= 0 && !call.Broken && call.Reply.Kind == resp.KindInt {
-			wl.history[wc.pendingWait].Waited = int(call.Reply.Int)
+		if !call.Broken && call.Reply.Kind == resp.KindInt {
+			for _, i := range wc.unwaited {
+				wl.history[i].Waited = int(call.Reply.Int)
+			}
 		}
-		wc.pendingWait = -1
+		wc.unwaited, wc.waitSent = wc.unwaited[:0], false
 	default:
 		op := wl.finish(call)
-		ws := wl.r.s.Workload
-		if ws.Wait != nil && op != nil && op.IsWrite() && op.Outcome == checker.OK && c.Ready() {
-			wc.pendingWait = call.Tag
-			c.DoTag(tagWait, []byte("WAIT"), []byte(strconv.Itoa(ws.Wait.Replicas)),
-				[]byte(strconv.FormatInt(ws.Wait.Timeout.Milliseconds(), 10)))
+		if wl.r.s.Workload.Wait != nil && op != nil && op.IsWrite() && op.Outcome == checker.OK {
+			wc.unwaited = append(wc.unwaited, call.Tag)
+		}
+		if wc.sendWait(c) {
 			return
 		}
 	}
-	if wc.waitingFire && c.InFlight() == 0 {
+	if wc.waitingFire && !wc.busy() {
 		wc.waitingFire = false
 		wc.fire()
 	}
+}
+
+// sendWait sends the WAIT the client owes, once its master connection c
+// has nothing else in flight, and reports whether it did. WAIT is a
+// barrier: the client issues nothing while it owes one or waits for one.
+// Redis answers a client's commands in order but does not hold back the
+// commands behind a blocked WAIT, so a WAIT among other calls in flight
+// would be answered out of order. One WAIT covers every write acknowledged
+// since the last, because it waits for the offset of the client's latest
+// write; each of them records its answer. With pipeline 1 this is a WAIT
+// after each write.
+func (wc *wclient) sendWait(c *Client) bool {
+	if len(wc.unwaited) == 0 || wc.waitSent || c != wc.main || c.InFlight() > 0 {
+		return false
+	}
+	if !c.Ready() {
+		// The connection broke: the writes are left without WAIT.
+		wc.unwaited = wc.unwaited[:0]
+		return false
+	}
+	ws := wc.w.r.s.Workload
+	wc.waitSent = true
+	c.DoTag(tagWait, []byte("WAIT"), []byte(strconv.Itoa(ws.Wait.Replicas)),
+		[]byte(strconv.FormatInt(ws.Wait.Timeout.Milliseconds(), 10)))
+	return true
 }
 
 // finish records the outcome of a call in the history.
@@ -330,7 +401,7 @@ func (wl *workload) finish(call *Call) *checker.Op {
 }
 
 // fireBurst pipelines writes to the master of the moment at one instant.
-func (wl *workload) fireBurst(n int) {
+func (wl *workload) fireBurst(n, valueSize int) {
 	if wl.stopped {
 		return
 	}
@@ -342,7 +413,7 @@ func (wl *workload) fireBurst(n int) {
 	wl.r.w.Trace.Printf(wl.r.w.Now(), "burst %d writes to %s", n, wl.r.master)
 	for i := 0; i < n; i++ {
 		key := wl.keys[wl.rng.IntN(ws.Keys)]
-		value := string(randomValue(wl.rng, ws.ValueSize))
+		value := string(randomValue(wl.rng, valueSize))
 		idx := len(wl.history)
 		wl.history = append(wl.history, checker.Op{
 			Client: c.Name, Node: c.Target().Host, Op: "set", Key: key, Value: checker.ValueOf(value),
