@@ -154,13 +154,14 @@ func version() string {
 
 // runFlags are the flags of simrun run.
 type runFlags struct {
-	seed    uint64
-	seedSet bool
-	out     string
-	force   bool
-	sets    []string
-	bugs    []string
-	trace   string
+	seed      uint64
+	seedSet   bool
+	out       string
+	force     bool
+	sets      []string
+	bugs      []string
+	trace     string
+	wallLimit time.Duration
 }
 
 func runCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -198,6 +199,7 @@ run does not write stay as they were).`,
 	cmd.Flags().BoolVar(&fl.force, "force", false, "write into an --out directory that is not empty")
 	cmd.Flags().StringArrayVar(&fl.sets, "set", nil, "override a key of the file: --set config.repl-backlog-size=4mb (repeatable)")
 	cmd.Flags().StringArrayVar(&fl.bugs, "bug", nil, "switch on a planted bug of the engine (repeatable)")
+	cmd.Flags().DurationVar(&fl.wallLimit, "wall-limit", 0, "end the run with a reason if it is still going after this much wall time (0: no limit)")
 	cmd.Flags().StringVar(&fl.trace, "trace", "full", "what trace.log holds: full, faults (all but the network's lines) or off; trace_sha256 covers every line in any mode")
 	return cmd
 }
@@ -236,7 +238,7 @@ func (fl *runFlags) run(file string, stdout, stderr io.Writer) error {
 			return internalError(err)
 		}
 	}
-	rec, err := runAndWrite(s, seed, dir, mode)
+	rec, err := runAndWrite(s, seed, dir, mode, fl.wallLimit)
 	if err != nil {
 		return internalError(fmt.Errorf("%v\n  artifacts: %s\n  replay: %s", err, dir, scenarios.ReplayCommand(s, seed)))
 	}
@@ -352,7 +354,7 @@ func usableOut(dir string, force bool) error {
 // invariant of the engine: our bug) becomes an error that carries the
 // first frames of its stack, so that simrun run can print the replay line
 // with it.
-func runAndWrite(s *spec.Spec, seed uint64, dir string, mode reports.TraceMode) (rec *scenarios.Record, err error) {
+func runAndWrite(s *spec.Spec, seed uint64, dir string, mode reports.TraceMode, wallLimit time.Duration) (rec *scenarios.Record, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("internal error: %v\n%s", v, strings.TrimSuffix(stackHead(debug.Stack()), "\n"))
@@ -362,7 +364,7 @@ func runAndWrite(s *spec.Spec, seed uint64, dir string, mode reports.TraceMode) 
 	if err != nil {
 		return nil, err
 	}
-	rec, err = scenarios.Run(s, seed, scenarios.RunOptions{Trace: trace.Writer()})
+	rec, err = scenarios.Run(s, seed, scenarios.RunOptions{Trace: trace.Writer(), WallLimit: wallLimit})
 	if cerr := trace.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("writing %s: %w", reports.TraceFile, cerr)
 	}

@@ -139,7 +139,7 @@ func TestPanicIsInternalError(t *testing.T) {
 // The engine panicking (an invariant broken) during simrun run becomes an
 // error with its stack, so that the replay line can be printed with it.
 func TestRunAndWriteRecovers(t *testing.T) {
-	rec, err := runAndWrite(nil, 1, t.TempDir(), reports.TraceFull)
+	rec, err := runAndWrite(nil, 1, t.TempDir(), reports.TraceFull, 0)
 	if rec != nil || err == nil || !strings.HasPrefix(err.Error(), "internal error: runtime error: invalid memory address") {
 		t.Fatalf("runAndWrite(nil): %v, %v; want an internal error", rec, err)
 	}

@@ -41,6 +41,7 @@ type sweepFlags struct {
 	resume, force           bool
 	shard, target           string
 	seedsGiven, targetGiven bool
+	wallLimit               time.Duration
 }
 
 const sweepHelp = `Sweep runs the cross product of the --vary values times --seeds seeds (seeds
@@ -120,6 +121,7 @@ func sweepCommand(stdout, stderr io.Writer) *cobra.Command {
 	f.BoolVar(&fl.resume, "resume", false, "keep the runs already in DIR/results.jsonl and run the rest (more --seeds add runs)")
 	f.BoolVar(&fl.force, "force", false, "replace the runs of a DIR that holds a sweep (without --resume or --force it is refused)")
 	f.StringVar(&fl.shard, "shard", "", "run only shard i of n (i/n, 0 <= i < n); join the shards with simrun merge")
+	f.DurationVar(&fl.wallLimit, "wall-limit", 0, "end a run still going after this much wall time, with that limit in its record (0: no limit)")
 	f.StringVar(&fl.target, "target", "1%", "full-resync frequency the recommended backlog keeps under, with 95% confidence")
 	return cmd
 }
@@ -168,7 +170,7 @@ func (fl *sweepFlags) plan(args []string) (*sweep.Plan, error) {
 
 // options are where and how the plan runs.
 func (fl *sweepFlags) options(plan *sweep.Plan) (sweep.Options, error) {
-	opts := sweep.Options{Dir: fl.out, Workers: fl.workers, Resume: fl.resume, Force: fl.force}
+	opts := sweep.Options{Dir: fl.out, Workers: fl.workers, Resume: fl.resume, Force: fl.force, WallLimit: fl.wallLimit}
 	if opts.Dir == "" {
 		if err := pathSegment(plan.Scenario); err != nil {
 			return opts, err

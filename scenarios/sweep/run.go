@@ -59,6 +59,10 @@ type Options struct {
 	// and left as it was.
 	Force bool
 	Shard Shard
+	// WallLimit, when positive, ends a run still going after this much
+	// wall time, with that limit in its record: a guard against a run that
+	// would not end, at the cost of a record that depends on the machine.
+	WallLimit time.Duration
 	// Progress, when set, is called after each finished run, from one
 	// goroutine.
 	Progress func(Progress)
@@ -130,7 +134,7 @@ func Run(ctx context.Context, p *Plan, opts Options) (*Tally, error) {
 	out := &Tally{Skipped: skipped, Total: len(todo)}
 	start := time.Now()
 	var simTime int64
-	err = runPool(ctx, p, todo, workers, func(rec *Record) error {
+	err = runPool(ctx, p, todo, workers, opts.WallLimit, func(rec *Record) error {
 		if err := appendRecord(f, rec); err != nil {
 			return err
 		}
@@ -236,7 +240,7 @@ func (p *Plan) todo(sh Shard, done map[int]bool) (todo []int, skipped int) {
 // and hands each finished record to each, on the calling goroutine. The
 // first error, of a run or of each, stops new runs from starting, as does
 // the end of ctx; the runs under way finish and are handed over.
-func runPool(ctx context.Context, p *Plan, todo []int, workers int, each func(*Record) error) error {
+func runPool(ctx context.Context, p *Plan, todo []int, workers int, wallLimit time.Duration, each func(*Record) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	jobs := make(chan int)
@@ -255,7 +259,7 @@ func runPool(ctx context.Context, p *Plan, todo []int, workers int, each func(*R
 	for range min(workers, max(len(todo), 1)) {
 		wg.Go(func() {
 			for r := range jobs {
-				results <- runOne(p, r)
+				results <- runOne(p, r, wallLimit)
 			}
 		})
 	}
@@ -297,7 +301,7 @@ type result struct {
 // the schedules, the workload reads its mix and rate), so no worker
 // changes what another reads. TestSpecsParsedOncePerPoint checks it, with
 // -race.
-func runOne(p *Plan, r int) (res result) {
+func runOne(p *Plan, r int, wallLimit time.Duration) (res result) {
 	point, seed := p.PointSeed(r)
 	defer func() {
 		// A panic in one world is our bug: it ends the sweep as an error
@@ -311,7 +315,7 @@ func runOne(p *Plan, r int) (res result) {
 	start := time.Now()
 	// A sweep needs figures: the porcupine check, whose wall-clock
 	// timeout could make a record depend on the machine, is left out.
-	o, err := scenarios.Run(s, seed, scenarios.RunOptions{SampleEvery: every, SkipLinearizability: true})
+	o, err := scenarios.Run(s, seed, scenarios.RunOptions{SampleEvery: every, SkipLinearizability: true, WallLimit: wallLimit})
 	wall := time.Since(start)
 	if err != nil {
 		return result{err: fmt.Errorf("run %d (%s seed %d): %w", r, s.Name, seed, err)}
