@@ -358,6 +358,9 @@ func (n *Node) readBulkPayload() bool {
 				return false
 			}
 			l.size = size
+			// The payload's length is announced: take room for it at once
+			// (up to the largest bulk Redis accepts) instead of growing.
+			l.payload = make([]byte, 0, min(size, 512<<20))
 		default:
 			n.env.Log(fmt.Sprintf("Bad protocol from MASTER, the first byte is not '$' (we received '%s'), are you sure the host and port are right?", s))
 			n.cancelHandshake(true)

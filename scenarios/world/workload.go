@@ -77,6 +77,10 @@ func keyTable(prefix string, n, size int) []string {
 	return keys
 }
 
+// historyReserveMax bounds the operations reserved up front: about 700 MB
+// of history.
+const historyReserveMax = 1 << 22
+
 func (r *runner) startWorkload() {
 	ws := r.s.Workload
 	if ws.Clients == 0 || (ws.RatePerSec == 0 && len(ws.Bursts) == 0) {
@@ -84,13 +88,14 @@ func (r *runner) startWorkload() {
 	}
 	wl := &workload{r: r, rng: r.w.Seeds.Stream("workload"),
 		keys: keyTable("key:", ws.Keys, ws.KeySize)}
-	expected := int(ws.RatePerSec*r.s.Duration.Seconds()*1.05) + 1024
+	expected := int(ws.RatePerSec*r.s.Duration.Seconds()*1.05) + 1024 + ws.Keys // the final reads too
 	for _, b := range ws.Bursts {
 		expected += b.Writes
 	}
-	// Reserve for a short run only; a long one grows the history as it
-	// goes, so memory follows what was recorded, not what was expected.
-	wl.history = make([]checker.Op, 0, min(expected, 1<<14))
+	// Reserve what the run itself is expected to record (growing a long
+	// history copies it again and again, with a write barrier per value),
+	// up to historyReserveMax: past it the history grows as it goes.
+	wl.history = make([]checker.Op, 0, min(expected, historyReserveMax))
 	for _, m := range ws.Mix {
 		if m.Op == "incr" {
 			wl.ctrs = keyTable("cnt:", ws.Keys, ws.KeySize)
