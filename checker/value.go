@@ -53,14 +53,52 @@ func ValueOf(s string) Value {
 	if len(s) > valueLenMax {
 		panic("checker: invariant value-len-max broken: a value longer than 4 GB")
 	}
-	v := Value{n: uint32(len(s))}
+	v := Value{n: uint32(len(s)), hash: fingerprint(s)}
 	copy(v.head[:], s)
+	return v
+}
+
+// fingerprint is the hash above, eight bytes a step: with T_k[c] = c·B^k,
+// eight bytes add up to T_7[b0] + ... + T_0[b7] (each below 2^61 - 1, so
+// the sum does not overflow) and the hash so far moves up by B^8. It is
+// the byte-at-a-time Horner form, reordered: the same number.
+func fingerprint(s string) uint64 {
+	t := &byteTerms
 	var h uint64
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		sum := t[7][s[i]] + t[6][s[i+1]] + t[5][s[i+2]] + t[4][s[i+3]] +
+			t[3][s[i+4]] + t[2][s[i+5]] + t[1][s[i+6]] + t[0][s[i+7]]
+		h = addMod(mulMod(h, base8), reduce(sum))
+	}
+	for ; i < len(s); i++ {
 		h = addMod(mulMod(h, fingerprintBase), uint64(s[i]))
 	}
-	v.hash = h
-	return v
+	return h
+}
+
+// byteTerms[k][c] is c·B^k mod 2^61-1; base8 is B^8.
+var (
+	byteTerms = func() (t [8][256]uint64) {
+		pk := uint64(1)
+		for k := range t {
+			for c := range t[k] {
+				t[k][c] = mulMod(uint64(c), pk)
+			}
+			pk = mulMod(pk, fingerprintBase)
+		}
+		return t
+	}()
+	base8 = powMod(fingerprintBase, 8)
+)
+
+// reduce returns x mod 2^61-1 for any x.
+func reduce(x uint64) uint64 {
+	r := x&mersenne61 + x>>61
+	if r >= mersenne61 {
+		r -= mersenne61
+	}
+	return r
 }
 
 // Len is the value's length in bytes.

@@ -261,3 +261,25 @@ func stepByHand(op *Op, s, val string, exists bool) (bool, string, bool) {
 	}
 	return false, val, exists
 }
+
+// The fingerprint taken eight bytes at a time is the byte-at-a-time one.
+func TestFingerprintIsHorner(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := rapid.String().Draw(t, "s")
+		var h uint64
+		for i := 0; i < len(s); i++ {
+			h = addMod(mulMod(h, fingerprintBase), uint64(s[i]))
+		}
+		if got := fingerprint(s); got != h {
+			t.Fatalf("%q: %x, byte by byte %x", s, got, h)
+		}
+	})
+}
+
+func BenchmarkValueOf1KB(b *testing.B) {
+	s := strings.Repeat("0123456789abcdef", 64)
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		_ = ValueOf(s)
+	}
+}
