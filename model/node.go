@@ -19,6 +19,9 @@ type Node struct {
 	cfg  Config
 	env  Env
 	rng  *rand.Rand
+	// syncBuf is the buffer the last full-sync payload was received in,
+	// kept for the next one (memory only: nothing reads its old bytes).
+	syncBuf []byte
 
 	up        bool
 	startedAt time.Duration // process start, for cron loop counting

@@ -360,13 +360,18 @@ func (n *Node) readBulkPayload() bool {
 			l.size = size
 			// The payload's length is announced: take room for it at once
 			// (up to the largest bulk Redis accepts) instead of growing.
-			l.payload = make([]byte, 0, min(size, 512<<20))
+			if int64(cap(n.syncBuf)) < size {
+				n.syncBuf = make([]byte, 0, min(size, 512<<20))
+			}
 		default:
 			n.env.Log(fmt.Sprintf("Bad protocol from MASTER, the first byte is not '$' (we received '%s'), are you sure the host and port are right?", s))
 			n.cancelHandshake(true)
 			return false
 		}
 		l.sizeKnown = true
+		// The buffer of the last sync received is reused: a replica that
+		// full-syncs again does not grow a new one from nothing.
+		l.payload = n.syncBuf[:0]
 		if l.eofMark != nil {
 			n.env.Log("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk")
 		} else {
@@ -411,6 +416,9 @@ func (n *Node) loadReceivedSnapshot() {
 	l := n.link
 	n.env.Log(fmt.Sprintf("MASTER <-> REPLICA sync: Flushing old data"))
 	f, err := rdb.Decode(l.payload)
+	// The decoded snapshot keeps copies, never the payload's bytes: the
+	// buffer serves the next sync.
+	defer func() { n.syncBuf = l.payload[:0] }()
 	if err != nil {
 		n.env.Log(fmt.Sprintf("Failed trying to load the MASTER synchronization DB from socket: %v", err))
 		n.cancelHandshake(true)
