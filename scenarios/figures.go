@@ -232,7 +232,7 @@ func FigureIndex(name string) int {
 	return slices.IndexFunc(Figures, func(f Figure) bool { return f.Name == name })
 }
 
-// figureNames lists the names of the figures an expectation may name.
+// expectableNames lists the names of the figures an expectation may name.
 func expectableNames() []string {
 	var out []string
 	for _, f := range Figures {
