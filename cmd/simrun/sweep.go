@@ -86,12 +86,8 @@ func sweepCommand(stdout, stderr io.Writer) *cobra.Command {
 				return badInput(err)
 			}
 			o, err := runSweep(stdout, stderr, plan, opts)
-			var refused *sweep.Refusal
-			switch {
-			case errors.As(err, &refused):
-				return badInput(err)
-			case err != nil:
-				return internalError(err)
+			if err != nil {
+				return sweepError(err)
 			}
 			target := fl.target
 			if t := sweptTarget(opts.Dir, ""); !fl.targetGiven && t != "" {
@@ -281,12 +277,8 @@ internal error.`,
 				}
 			}
 			missing, err := sweep.Merge(out, args, target, force)
-			var refused *sweep.Refusal
-			switch {
-			case errors.As(err, &refused):
-				return badInput(err)
-			case err != nil:
-				return internalError(err)
+			if err != nil {
+				return sweepError(err)
 			}
 			// --target, or else the first shard's, which the merge keeps.
 			tgt, err := reports.ParseTarget(sweptTarget(out, "1%"))
@@ -314,6 +306,15 @@ internal error.`,
 	cmd.Flags().BoolVar(&allowPartial, "allow-partial", false, "exit 0 even when runs of the sweep are in no shard")
 	cmd.Flags().BoolVar(&force, "force", false, "replace the sweep an --out already holds")
 	return cmd
+}
+
+// sweepError is the exit of a sweep's or merge's error: bad input when the
+// sweep package refused (nothing was touched), else an internal error.
+func sweepError(err error) error {
+	if refused := (*sweep.Refusal)(nil); errors.As(err, &refused) {
+		return badInput(err)
+	}
+	return internalError(err)
 }
 
 // sweptTarget returns the --target the sweep in dir was run with, or def.

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/replsim/replsim/scenarios"
+	"github.com/replsim/replsim/scenarios/spec"
 )
 
 // Test runs a scenario file under each of its seeds (under go test -short,
@@ -23,14 +24,7 @@ import (
 // sets are --set overrides (config.repl-backlog-size=4mb).
 func Test(t testing.TB, path string, sets ...string) {
 	t.Helper()
-	ov, err := scenarios.SetArgs(sets...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := scenarios.LoadFile(path, ov)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := load(t, path, sets)
 	seeds := s.Seeds
 	if testing.Short() {
 		seeds = seeds[:1] // go test -short: the first seed is the quick check
@@ -50,14 +44,7 @@ func Test(t testing.TB, path string, sets ...string) {
 // traces or summaries differ. It returns the first run's record.
 func TestDeterministic(t testing.TB, path string, seed uint64, sets ...string) *scenarios.Record {
 	t.Helper()
-	ov, err := scenarios.SetArgs(sets...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := scenarios.LoadFile(path, ov)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := load(t, path, sets)
 	var traces [2]bytes.Buffer
 	var sums [2]string
 	var first *scenarios.Record
@@ -83,6 +70,20 @@ func TestDeterministic(t testing.TB, path string, seed uint64, sets ...string) *
 		t.Errorf("%s seed %d: two runs gave different summaries", path, seed)
 	}
 	return first
+}
+
+// load reads a scenario file with --set overrides, or fails t.
+func load(t testing.TB, path string, sets []string) *spec.Spec {
+	t.Helper()
+	ov, err := scenarios.SetArgs(sets...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := scenarios.LoadFile(path, ov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // firstDiff names the first line where two traces differ.
