@@ -1,17 +1,20 @@
-package scenarios
+package scenarios_test
 
 import (
 	"bytes"
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/replsim/replsim/scenarios"
+	"github.com/replsim/replsim/scenarios/scenariotest"
 )
 
 // Sampling the replicas' lag reads state between events: the same seed
 // gives the same trace and the same summary with and without it, and the
 // samples show the lag growing while the link is cut.
 func TestSamplingDoesNotChangeTheRun(t *testing.T) {
-	s, err := Load("tiny.yaml", []byte(`name: tiny
+	s, err := scenarios.Load("tiny.yaml", []byte(`name: tiny
 duration: 20s
 nodes:
   - name: m1
@@ -23,15 +26,15 @@ workload: {clients: 2, rate: 200, keys: 100}
 faults:
   - {at: 5s, disconnect: [m1, r1], for: 3s}
   - {random: stall, between: [master, replica], mean-every: 5s, for: 1s}
-`), Overrides{})
+`), scenarios.Overrides{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var traces [2]bytes.Buffer
 	var sums [2]string
-	var outs [2]*Record
+	var outs [2]*scenarios.Record
 	for i, every := range []time.Duration{0, 250 * time.Millisecond} {
-		o, err := Run(s, 3, RunOptions{Trace: &traces[i], SampleEvery: every})
+		o, err := scenarios.Run(s, 3, scenarios.RunOptions{Trace: &traces[i], SampleEvery: every})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,7 +47,7 @@ faults:
 		outs[i] = o
 	}
 	if !bytes.Equal(traces[0].Bytes(), traces[1].Bytes()) {
-		t.Errorf("sampling changed the trace (%s)", firstDiff(traces[0].Bytes(), traces[1].Bytes()))
+		t.Errorf("sampling changed the trace (%s)", scenariotest.FirstDiff(traces[0].Bytes(), traces[1].Bytes()))
 	}
 	if sums[0] != sums[1] {
 		t.Errorf("sampling changed the summary:\n%s\n%s", sums[0], sums[1])

@@ -64,7 +64,7 @@ func TestDeterministic(t testing.TB, path string, seed uint64, sets ...string) *
 		sums[i] = string(sum)
 	}
 	if !bytes.Equal(traces[0].Bytes(), traces[1].Bytes()) {
-		t.Errorf("%s seed %d: two runs gave different traces (%s)", path, seed, firstDiff(traces[0].Bytes(), traces[1].Bytes()))
+		t.Errorf("%s seed %d: two runs gave different traces (%s)", path, seed, FirstDiff(traces[0].Bytes(), traces[1].Bytes()))
 	}
 	if sums[0] != sums[1] {
 		t.Errorf("%s seed %d: two runs gave different summaries", path, seed)
@@ -86,8 +86,9 @@ func load(t testing.TB, path string, sets []string) *spec.Spec {
 	return s
 }
 
-// firstDiff names the first line where two traces differ.
-func firstDiff(a, b []byte) string {
+// FirstDiff names the first line where two traces differ, for a test
+// that compares two runs' traces.
+func FirstDiff(a, b []byte) string {
 	la, lb := bytes.Split(a, []byte("\n")), bytes.Split(b, []byte("\n"))
 	for i := 0; i < len(la) && i < len(lb); i++ {
 		if !bytes.Equal(la[i], lb[i]) {

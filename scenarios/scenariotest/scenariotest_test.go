@@ -58,8 +58,8 @@ func TestFirstDiff(t *testing.T) {
 		{"x\ny\nz", "x\nY\nz", `line 2: "y" vs "Y"`},
 		{"x\ny", "x\ny\nz", "2 vs 3 lines"},
 	} {
-		if got := firstDiff([]byte(tc.a), []byte(tc.b)); got != tc.want {
-			t.Errorf("firstDiff(%q, %q) = %s, want %s", tc.a, tc.b, got, tc.want)
+		if got := FirstDiff([]byte(tc.a), []byte(tc.b)); got != tc.want {
+			t.Errorf("FirstDiff(%q, %q) = %s, want %s", tc.a, tc.b, got, tc.want)
 		}
 	}
 }
