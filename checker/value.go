@@ -48,8 +48,9 @@ const (
 	fingerprintBase = 0x1f3d5b79a2c4e687 % mersenne61
 )
 
-// ValueOf returns the Value of s.
-func ValueOf(s string) Value {
+// ValueOf returns the Value of s, a string or the bytes of one (no copy
+// is made of either).
+func ValueOf[S ~string | ~[]byte](s S) Value {
 	if len(s) > valueLenMax {
 		panic("checker: invariant value-len-max broken: a value longer than 4 GB")
 	}
@@ -62,7 +63,7 @@ func ValueOf(s string) Value {
 // eight bytes add up to T_7[b0] + ... + T_0[b7] (each below 2^61 - 1, so
 // the sum does not overflow) and the hash so far moves up by B^8. It is
 // the byte-at-a-time Horner form, reordered: the same number.
-func fingerprint(s string) uint64 {
+func fingerprint[S ~string | ~[]byte](s S) uint64 {
 	t := &byteTerms
 	var h uint64
 	i := 0

@@ -387,6 +387,14 @@ func (n *Node) readBulkPayload() bool {
 	done := false
 	if l.eofMark != nil {
 		take = len(b)
+		if cap(l.payload)-len(l.payload) < take {
+			// The size is not announced: double the room, as append
+			// would not for large buffers (it grows them by a quarter,
+			// copying a snapshot of many megabytes several times over).
+			grown := make([]byte, len(l.payload), 2*cap(l.payload)+take)
+			copy(grown, l.payload)
+			l.payload = grown
+		}
 		l.payload = append(l.payload, b...)
 		if len(l.payload) >= len(l.eofMark) && bytes.Equal(l.payload[len(l.payload)-len(l.eofMark):], l.eofMark) {
 			l.payload = l.payload[:len(l.payload)-len(l.eofMark)]

@@ -93,7 +93,7 @@ func (n *Node) saveInfo() rdb.Aux {
 // encodeRDB writes the whole dataset as an RDB file.
 func (n *Node) encodeRDB(aux rdb.Aux) []byte {
 	snap := rdb.Snapshot{Aux: aux}
-	var used int64
+	var used, size int64
 	for i, d := range n.dbs {
 		if len(d.keys) == 0 {
 			continue
@@ -104,11 +104,14 @@ func (n *Node) encodeRDB(aux rdb.Aux) []byte {
 			it := d.keys[k]
 			entries[j] = rdb.Entry{Key: []byte(k), Value: it.val, ExpireAtMs: it.expireMs}
 			used += int64(len(k) + len(it.val) + 64)
+			size += int64(len(k) + len(it.val) + 24) // lengths, type, expiry
 		}
 		snap.DBs = append(snap.DBs, rdb.DB{Number: i, Entries: entries})
 	}
 	snap.Aux.UsedMemBytes = used + 1<<20
-	out, err := rdb.Append(nil, &snap, rdb.Options{})
+	// Room for the whole file at once: growing a snapshot of many
+	// megabytes by appends copies it several times over.
+	out, err := rdb.Append(make([]byte, 0, size+1024), &snap, rdb.Options{})
 	if err != nil {
 		panic(fmt.Sprintf("model: encoding our own snapshot failed: %v", err))
 	}

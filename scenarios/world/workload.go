@@ -25,6 +25,29 @@ type workload struct {
 	stopped bool
 	keys    []string // the key space of set, get, append, del
 	ctrs    []string // the key space of incr
+	// keyArgs and ctrArgs are keys and ctrs as command arguments; val
+	// holds the value of the operation being sent (the command is
+	// encoded at once, so one buffer serves every operation).
+	keyArgs, ctrArgs [][]byte
+	val              []byte
+}
+
+// The command names a client sends.
+var (
+	cmdSet    = []byte("SET")
+	cmdGet    = []byte("GET")
+	cmdAppend = []byte("APPEND")
+	cmdDel    = []byte("DEL")
+	cmdIncr   = []byte("INCR")
+)
+
+// argsOf returns the keys as command arguments.
+func argsOf(keys []string) [][]byte {
+	out := make([][]byte, len(keys))
+	for i, k := range keys {
+		out[i] = []byte(k)
+	}
+	return out
 }
 
 type wclient struct {
@@ -38,6 +61,8 @@ type wclient struct {
 	// next WAIT covers; waitSent: that WAIT is in flight.
 	unwaited []int
 	waitSent bool
+	args     [3][]byte // the arguments of the operation being sent
+	nextFn   func()    // next, made once
 }
 
 const (
@@ -57,6 +82,12 @@ const hexDigits = "0123456789abcdef"
 
 func randomValue(rng *rand.Rand, n int) []byte {
 	b := make([]byte, n)
+	fillRandom(rng, b)
+	return b
+}
+
+// fillRandom fills b with random hex digits.
+func fillRandom(rng *rand.Rand, b []byte) {
 	var bits uint64
 	for i := range b {
 		if i%16 == 0 {
@@ -65,7 +96,6 @@ func randomValue(rng *rand.Rand, n int) []byte {
 		b[i] = hexDigits[bits&15]
 		bits >>= 4
 	}
-	return b
 }
 
 // keyTable returns the n padded key names of a key space, built once.
@@ -96,9 +126,11 @@ func (r *runner) startWorkload() {
 	// history copies it again and again, with a write barrier per value),
 	// up to historyReserveMax: past it the history grows as it goes.
 	wl.history = make([]checker.Op, 0, min(expected, historyReserveMax))
+	wl.keyArgs = argsOf(wl.keys)
 	for _, m := range ws.Mix {
 		if m.Op == "incr" {
 			wl.ctrs = keyTable("cnt:", ws.Keys, ws.KeySize)
+			wl.ctrArgs = argsOf(wl.ctrs)
 		}
 	}
 	r.work = wl
@@ -113,6 +145,7 @@ func (r *runner) startWorkload() {
 	if ws.RatePerSec > 0 {
 		for i := 0; i < ws.Clients; i++ {
 			wc := &wclient{name: fmt.Sprintf("c%d", i+1), w: wl}
+			wc.nextFn = wc.next
 			wc.meanGap = time.Duration(float64(ws.Clients) / ws.RatePerSec * float64(time.Second))
 			wc.main = wl.newClient(wc.name, addr, wc)
 			if ws.ReadsFrom != "master" && len(replicas) > 0 {
@@ -266,26 +299,27 @@ func (wc *wclient) fire() {
 		c = wc.reads
 	}
 	var key string
-	var args [][]byte
-	var value string
+	var value []byte
+	args := wc.args[:2]
 	switch op {
 	case "incr":
-		key = wl.ctrs[wl.rng.IntN(ws.Keys)]
-		args = [][]byte{[]byte("INCR"), []byte(key)}
+		k := wl.rng.IntN(ws.Keys)
+		key, args[0], args[1] = wl.ctrs[k], cmdIncr, wl.ctrArgs[k]
 	default:
-		key = wl.keys[wl.rng.IntN(ws.Keys)]
+		k := wl.rng.IntN(ws.Keys)
+		key, args[1] = wl.keys[k], wl.keyArgs[k]
 	}
 	switch op {
 	case "set":
-		value = string(randomValue(wl.rng, ws.ValueSize))
-		args = [][]byte{[]byte("SET"), []byte(key), []byte(value)}
+		value = wl.value(ws.ValueSize)
+		args[0], args = cmdSet, append(args, value)
 	case "append":
-		value = string(randomValue(wl.rng, 8))
-		args = [][]byte{[]byte("APPEND"), []byte(key), []byte(value)}
+		value = wl.value(8)
+		args[0], args = cmdAppend, append(args, value)
 	case "get":
-		args = [][]byte{[]byte("GET"), []byte(key)}
+		args[0] = cmdGet
 	case "del":
-		args = [][]byte{[]byte("DEL"), []byte(key)}
+		args[0] = cmdDel
 	}
 	gap := wc.gap()
 	if !c.Ready() || wc.busy() {
@@ -309,7 +343,18 @@ func (wc *wclient) fire() {
 		}
 	}
 	c.DoTag(idx, args...)
-	c.Host.After(gap, func() { wc.next() })
+	c.Host.After(gap, wc.nextFn)
+}
+
+// value returns n random bytes in the workload's value buffer, valid
+// until the next call.
+func (wl *workload) value(n int) []byte {
+	if cap(wl.val) < n {
+		wl.val = make([]byte, n)
+	}
+	wl.val = wl.val[:n]
+	fillRandom(wl.rng, wl.val)
+	return wl.val
 }
 
 // next waits for a free place in the client's pipeline before firing
@@ -417,14 +462,15 @@ func (wl *workload) fireBurst(n, valueSize int) {
 	}
 	wl.r.w.Trace.Printf(wl.r.w.Now(), "burst %d writes to %s", n, wl.r.master)
 	for i := 0; i < n; i++ {
-		key := wl.keys[wl.rng.IntN(ws.Keys)]
-		value := string(randomValue(wl.rng, valueSize))
+		k := wl.rng.IntN(ws.Keys)
+		key := wl.keys[k]
+		value := wl.value(valueSize)
 		idx := len(wl.history)
 		wl.history = append(wl.history, checker.Op{
 			Client: c.Name, Node: c.Target().Host, Op: "set", Key: key, Value: checker.ValueOf(value),
 			Call: int64(wl.r.w.Now()), Waited: -1,
 		})
-		if !c.DoTag(idx, []byte("SET"), []byte(key), []byte(value)) {
+		if !c.DoTag(idx, cmdSet, wl.keyArgs[k], value) {
 			wl.history = wl.history[:idx]
 			wl.r.w.Trace.Printf(wl.r.w.Now(), "burst client not connected: %d writes not sent", n-i)
 			return
