@@ -26,6 +26,19 @@ type Invariant struct {
 // OK reports whether the invariant held.
 func (i Invariant) OK() bool { return i.Violations == 0 }
 
+// Merge adds the counts of o, the same invariant checked on another part
+// of the records, keeping the first violation seen.
+func (i *Invariant) Merge(o Invariant) {
+	if i.Violations == 0 && o.Violations > 0 {
+		i.First = o.First
+	}
+	i.Checked += o.Checked
+	i.Violations += o.Violations
+	if i.Note == "" {
+		i.Note = o.Note
+	}
+}
+
 func (i *Invariant) violate(text string) {
 	if i.Violations == 0 {
 		i.First = text

@@ -175,7 +175,7 @@ var Figures = []Figure{
 
 	{Name: "operations", Kind: KindCount, Agg: AggSum, Group: "writes", Expectable: true,
 		Doc:   "Operations the clients issued, reads included.",
-		value: func(r *Record) Value { return known(int64(len(r.Facts.History))) }},
+		value: func(r *Record) Value { return known(int64(r.Facts.Operations)) }},
 	{Name: "writes_acked", Kind: KindCount, Agg: AggSum, Group: "writes", Expectable: true,
 		Doc:   "Writes that got a reply other than an error.",
 		value: func(r *Record) Value { return known(r.writes.acked) }},

@@ -197,6 +197,15 @@ type writeFigures struct {
 	lost, lostWaited, stale     int64
 }
 
+func (w *writeFigures) add(o writeFigures) {
+	w.acked += o.acked
+	w.rejected += o.rejected
+	w.noreplicas += o.noreplicas
+	w.lost += o.lost
+	w.lostWaited += o.lostWaited
+	w.stale += o.stale
+}
+
 func countWrites(s *spec.Spec, h []checker.Op, final map[string]checker.Value, stale []checker.StaleRead) writeFigures {
 	var wf writeFigures
 	for i := range h {

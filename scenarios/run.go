@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"fmt"
 	"io"
 	"time"
 
@@ -74,6 +75,13 @@ type RunOptions struct {
 	// the limit "wall-clock limit <WallLimit> passed", unconverged. 0: no
 	// bound.
 	WallLimit time.Duration
+	// HistoryFile, when set, keeps the clients' history out of memory: it
+	// is written to this file as the run goes (checker.Spill) and read
+	// back one partition of keys at a time for the checks, so a run's
+	// memory does not grow with its operations. Only with
+	// SkipLinearizability (porcupine needs the history whole); the record
+	// then has no History.
+	HistoryFile checker.SpillFile
 }
 
 // Run runs the scenario under one seed, checks it and computes its
@@ -86,6 +94,14 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Record, error) {
 		deadline := start.Add(opts.WallLimit)
 		wo.WallPassed = func() bool { return time.Now().After(deadline) }
 	}
+	var spill *checker.Spill
+	if opts.HistoryFile != nil {
+		if !opts.SkipLinearizability {
+			return nil, fmt.Errorf("a history kept out of memory cannot be checked for linearizability")
+		}
+		spill = checker.NewSpill(opts.HistoryFile, checker.SpillPartitions(expectedOps(s)))
+		wo.History = spill.Add
+	}
 	res, err := world.Run(s, seed, wo)
 	if err != nil {
 		return nil, err
@@ -94,18 +110,23 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Record, error) {
 	final := map[string]checker.Value{}
 	for _, e := range res.FinalDataset {
 		if e.DB == s.Workload.DB {
-			final[e.Key] = checker.ValueOf(string(e.Value))
+			final[e.Key] = checker.ValueOf(e.Value)
 		}
 	}
-	stale := checker.StaleReads(res.History)
+	r.judge(final, opts)
+	var stale []checker.StaleRead
+	if spill == nil {
+		stale = checker.StaleReads(res.History)
+		r.writes = countWrites(s, res.History, final, stale)
+	} else if stale, err = r.checkSpilled(spill, final); err != nil {
+		return nil, err
+	}
 	if len(stale) > 0 {
 		st := checker.StalenessOf(stale)
 		r.Staleness = &st
 	}
-	r.judge(final, opts)
 	r.syncs = classifySyncs(s, res.Notes)
 	r.SyncEvents = r.syncs.events
-	r.writes = countWrites(s, res.History, final, stale)
 	r.computeFigures()
 	r.OK = r.Verdict.InvariantsOK()
 	for _, e := range s.Expect {
@@ -115,6 +136,39 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Record, error) {
 	}
 	r.WallTime = time.Since(start)
 	return r, nil
+}
+
+// expectedOps is about how many operations the scenario's workload issues.
+func expectedOps(s *spec.Spec) int64 {
+	n := int64(s.Workload.RatePerSec * s.Duration.Seconds())
+	for _, b := range s.Workload.Bursts {
+		n += int64(b.Writes)
+	}
+	return n
+}
+
+// checkSpilled runs the checks that look at one key at a time on a history
+// kept out of memory, a partition of keys at a time: the write figures,
+// the stale reads (returned) and the invariant on reads from replicas.
+func (r *Record) checkSpilled(spill *checker.Spill, final map[string]checker.Value) ([]checker.StaleRead, error) {
+	var stale []checker.StaleRead
+	reads := checker.Invariant{Name: checker.InvReplicaReads}
+	err := spill.Partitions(func(ops []checker.Op) error {
+		st := checker.StaleReads(ops)
+		stale = append(stale, st...)
+		r.writes.add(countWrites(r.Spec, ops, final, st))
+		reads.Merge(checker.CheckReplicaReads(ops))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range r.Verdict.Invariants {
+		if r.Verdict.Invariants[i].Name == reads.Name {
+			r.Verdict.Invariants[i] = reads
+		}
+	}
+	return stale, nil
 }
 
 // check checks one expectation against the figures.

@@ -134,7 +134,7 @@ func Run(ctx context.Context, p *Plan, opts Options) (*Tally, error) {
 	out := &Tally{Skipped: skipped, Total: len(todo)}
 	start := time.Now()
 	var simTime int64
-	err = runPool(ctx, p, todo, workers, opts.WallLimit, func(rec *Record) error {
+	err = runPool(ctx, p, dir, todo, workers, opts.WallLimit, func(rec *Record) error {
 		if err := appendRecord(f, rec); err != nil {
 			return err
 		}
@@ -240,7 +240,11 @@ func (p *Plan) todo(sh Shard, done map[int]bool) (todo []int, skipped int) {
 // and hands each finished record to each, on the calling goroutine. The
 // first error, of a run or of each, stops new runs from starting, as does
 // the end of ctx; the runs under way finish and are handed over.
-func runPool(ctx context.Context, p *Plan, todo []int, workers int, wallLimit time.Duration, each func(*Record) error) error {
+//
+// Each worker keeps its runs' histories in a temporary file in dir
+// (scenarios.RunOptions.HistoryFile), so a sweep's memory does not grow
+// with the length of its runs; the files are removed when it ends.
+func runPool(ctx context.Context, p *Plan, dir string, todo []int, workers int, wallLimit time.Duration, each func(*Record) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	jobs := make(chan int)
@@ -258,8 +262,21 @@ func runPool(ctx context.Context, p *Plan, todo []int, workers int, wallLimit ti
 	var wg sync.WaitGroup
 	for range min(workers, max(len(todo), 1)) {
 		wg.Go(func() {
+			hist, err := os.CreateTemp(dir, ".history-*")
+			if err != nil {
+				results <- result{err: fmt.Errorf("a file for the runs' histories: %w", err)}
+				return
+			}
+			defer func() {
+				hist.Close()
+				os.Remove(hist.Name())
+			}()
 			for r := range jobs {
-				results <- runOne(p, r, wallLimit)
+				if err := hist.Truncate(0); err != nil {
+					results <- result{err: fmt.Errorf("a file for the runs' histories: %w", err)}
+					return
+				}
+				results <- runOne(p, r, hist, wallLimit)
 			}
 		})
 	}
@@ -301,7 +318,7 @@ type result struct {
 // the schedules, the workload reads its mix and rate), so no worker
 // changes what another reads. TestSpecsParsedOncePerPoint checks it, with
 // -race.
-func runOne(p *Plan, r int, wallLimit time.Duration) (res result) {
+func runOne(p *Plan, r int, hist *os.File, wallLimit time.Duration) (res result) {
 	point, seed := p.PointSeed(r)
 	defer func() {
 		// A panic in one world is our bug: it ends the sweep as an error
@@ -315,7 +332,7 @@ func runOne(p *Plan, r int, wallLimit time.Duration) (res result) {
 	start := time.Now()
 	// A sweep needs figures: the porcupine check, whose wall-clock
 	// timeout could make a record depend on the machine, is left out.
-	o, err := scenarios.Run(s, seed, scenarios.RunOptions{SampleEvery: every, SkipLinearizability: true, WallLimit: wallLimit})
+	o, err := scenarios.Run(s, seed, scenarios.RunOptions{SampleEvery: every, SkipLinearizability: true, WallLimit: wallLimit, HistoryFile: hist})
 	wall := time.Since(start)
 	if err != nil {
 		return result{err: fmt.Errorf("run %d (%s seed %d): %w", r, s.Name, seed, err)}

@@ -101,6 +101,10 @@ func TestWorkersDoNotChangeRecords(t *testing.T) {
 		d := filepath.Join(dir, string(rune('a'+i)))
 		runSweep(t, context.Background(), p, Options{Dir: d, Workers: w})
 		got[i] = records(t, d)
+		// The workers' history files are gone.
+		if left, _ := filepath.Glob(filepath.Join(d, ".history-*")); len(left) > 0 {
+			t.Errorf("%d workers left %v behind", w, left)
+		}
 	}
 	if _, err := Run(context.Background(), p, Options{Dir: filepath.Join(dir, "n"), Workers: -1}); err == nil || !strings.Contains(err.Error(), "--workers -1") {
 		t.Errorf("-1 workers: %v", err)

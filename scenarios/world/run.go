@@ -24,9 +24,12 @@ type Facts struct {
 	ConvergeReason string // why not, when not converged
 	Limit          string // a limit that ended the run, or ""
 
-	Nodes   map[string]model.Stats
-	Notes   []Note
-	History []checker.Op
+	Nodes map[string]model.Stats
+	Notes []Note
+	// History is the clients' operations, or nil when they went to
+	// RunOptions.History; Operations counts them either way.
+	History    []checker.Op
+	Operations int
 
 	// Samples are the replicas' lag, taken when RunOptions.SampleEvery is
 	// set; nil otherwise.
@@ -67,6 +70,10 @@ type RunOptions struct {
 	// wallCheckEvents events, and the caller's function reads the clock.
 	WallLimit  time.Duration
 	WallPassed func() bool
+	// History, when set, receives each operation once it can no longer
+	// change (in the order they were issued, the last ones when the run
+	// ends), and the run keeps none of them: Facts.History is nil.
+	History func(*checker.Op)
 }
 
 // wallCheckEvents is how many events pass between two calls of
@@ -115,7 +122,7 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Facts, error) {
 		return nil, err
 	}
 	r := &runner{w: w, s: s, master: s.Master(), res: &Facts{Seed: seed}}
-	r.sampleEvery = opts.SampleEvery
+	r.sampleEvery, r.history = opts.SampleEvery, opts.History
 	if opts.WallLimit > 0 && opts.WallPassed != nil {
 		r.wallLimit = opts.WallLimit
 		r.stop = wallStop(opts.WallPassed)
@@ -185,6 +192,7 @@ type runner struct {
 
 	sampleEvery time.Duration
 	nextSample  time.Duration
+	history     func(*checker.Op) // RunOptions.History
 	wallLimit   time.Duration
 	stop        func() bool // nil without a wall-clock limit
 
@@ -261,13 +269,12 @@ func (r *runner) finish(limit string) *Facts {
 	}
 	res.Notes = w.Notes()
 	if r.work != nil {
-		res.History = r.work.history
 		// Operations still in flight when the run ended: their outcome is
 		// unknown.
-		for i := range res.History {
-			if op := &res.History[i]; op.Outcome == "" {
-				op.Outcome, op.Return = checker.Unknown, int64(res.SimTime)
-			}
+		r.work.history.close(int64(res.SimTime))
+		res.Operations = r.work.history.len()
+		if r.history == nil {
+			res.History = r.work.history.ops
 		}
 	}
 	w.Trace.Printf(w.Now(), "end converged=%v events=%d", res.Converged, res.Events)

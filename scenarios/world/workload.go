@@ -21,7 +21,7 @@ type workload struct {
 	rng     *rand.Rand
 	clients []*wclient
 	burst   *Client
-	history []checker.Op
+	history opLog
 	stopped bool
 	keys    []string // the key space of set, get, append, del
 	ctrs    []string // the key space of incr
@@ -107,10 +107,6 @@ func keyTable(prefix string, n, size int) []string {
 	return keys
 }
 
-// historyReserveMax bounds the operations reserved up front: about 700 MB
-// of history.
-const historyReserveMax = 1 << 22
-
 func (r *runner) startWorkload() {
 	ws := r.s.Workload
 	if ws.Clients == 0 || (ws.RatePerSec == 0 && len(ws.Bursts) == 0) {
@@ -118,14 +114,7 @@ func (r *runner) startWorkload() {
 	}
 	wl := &workload{r: r, rng: r.w.Seeds.Stream("workload"),
 		keys: keyTable("key:", ws.Keys, ws.KeySize)}
-	expected := int(ws.RatePerSec*r.s.Duration.Seconds()*1.05) + 1024 + ws.Keys // the final reads too
-	for _, b := range ws.Bursts {
-		expected += b.Writes
-	}
-	// Reserve what the run itself is expected to record (growing a long
-	// history copies it again and again, with a write barrier per value),
-	// up to historyReserveMax: past it the history grows as it goes.
-	wl.history = make([]checker.Op, 0, min(expected, historyReserveMax))
+	wl.history.sink = r.history
 	wl.keyArgs = argsOf(wl.keys)
 	for _, m := range ws.Mix {
 		if m.Op == "incr" {
@@ -328,15 +317,14 @@ func (wc *wclient) fire() {
 		c.Host.After(gap, wc.fire)
 		return
 	}
-	idx := len(wl.history)
-	wl.history = append(wl.history, checker.Op{
+	idx := wl.history.add(checker.Op{
 		Client: c.Name, Node: c.Target().Host, Op: op, Key: key, Value: checker.ValueOf(value),
 		Call: int64(wl.r.w.Now()), Waited: -1,
 	})
 	if to := c.Target().Host; to != wl.r.master {
 		// Sent to a replica: not part of the linearizability check; how
 		// far behind it is measures staleness in bytes.
-		h := &wl.history[idx]
+		h := wl.history.at(idx)
 		h.Replica = true
 		if m, rep := wl.r.w.Node(wl.r.master), wl.r.w.Node(to); m != nil && rep != nil {
 			h.LagBytes = max(m.Engine.Offset()-rep.Engine.Offset(), 0)
@@ -375,14 +363,16 @@ func (wc *wclient) reply(c *Client, call *Call) {
 	case tagWait:
 		if !call.Broken && call.Reply.Kind == resp.KindInt {
 			for _, i := range wc.unwaited {
-				wl.history[i].Waited = int(call.Reply.Int)
+				wl.history.at(i).Waited = int(call.Reply.Int)
 			}
 		}
-		wc.unwaited, wc.waitSent = wc.unwaited[:0], false
+		wc.release()
+		wc.waitSent = false
 	default:
 		op := wl.finish(call)
 		if wl.r.s.Workload.Wait != nil && op != nil && op.IsWrite() && op.Outcome == checker.OK {
 			wc.unwaited = append(wc.unwaited, call.Tag)
+			wl.history.hold(call.Tag, true)
 		}
 		if wc.sendWait(c) {
 			return
@@ -409,7 +399,7 @@ func (wc *wclient) sendWait(c *Client) bool {
 	}
 	if !c.Ready() {
 		// The connection broke: the writes are left without WAIT.
-		wc.unwaited = wc.unwaited[:0]
+		wc.release()
 		return false
 	}
 	ws := wc.w.r.s.Workload
@@ -419,12 +409,20 @@ func (wc *wclient) sendWait(c *Client) bool {
 	return true
 }
 
+// release lets the writes the client owed a WAIT leave the history.
+func (wc *wclient) release() {
+	for _, i := range wc.unwaited {
+		wc.w.history.hold(i, false)
+	}
+	wc.unwaited = wc.unwaited[:0]
+}
+
 // finish records the outcome of a call in the history.
 func (wl *workload) finish(call *Call) *checker.Op {
-	if call.Tag < 0 || call.Tag >= len(wl.history) {
+	op := wl.history.at(call.Tag)
+	if op == nil {
 		return nil
 	}
-	op := &wl.history[call.Tag]
 	op.Return = int64(call.End)
 	switch {
 	case call.Broken:
@@ -465,13 +463,12 @@ func (wl *workload) fireBurst(n, valueSize int) {
 		k := wl.rng.IntN(ws.Keys)
 		key := wl.keys[k]
 		value := wl.value(valueSize)
-		idx := len(wl.history)
-		wl.history = append(wl.history, checker.Op{
+		idx := wl.history.add(checker.Op{
 			Client: c.Name, Node: c.Target().Host, Op: "set", Key: key, Value: checker.ValueOf(value),
 			Call: int64(wl.r.w.Now()), Waited: -1,
 		})
 		if !c.DoTag(idx, cmdSet, wl.keyArgs[k], value) {
-			wl.history = wl.history[:idx]
+			wl.history.dropLast()
 			wl.r.w.Trace.Printf(wl.r.w.Now(), "burst client not connected: %d writes not sent", n-i)
 			return
 		}
