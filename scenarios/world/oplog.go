@@ -3,81 +3,115 @@ package world
 import "github.com/replsim/replsim/checker"
 
 // opLog is the workload's history: every operation by its index, the tag
-// of its call. Without a sink it keeps them all (Facts.History). With one,
-// operations that can no longer change (answered, and not waiting for a
-// WAIT to say how many replicas have them) leave for the sink in index
-// order, and memory holds only those still open and the ones behind them.
+// of its call, in chunks (a long history grows without being copied).
+// Without a sink it keeps them all (Facts.History). With one, operations
+// that can no longer change (answered, and not waiting for a WAIT to say
+// how many replicas have them) leave for the sink in index order, and
+// memory holds only the chunks of those not yet handed over.
 type opLog struct {
-	ops  []checker.Op
-	held []bool // ops[i] waits for a WAIT's answer
-	base int    // index of ops[0]
-	sink func(*checker.Op)
+	chunks [][]checker.Op
+	first  int // the index of chunks[0][0]
+	n      int // operations recorded
+	next   int // the first operation not handed to the sink
+	held   map[int]bool
+	sink   func(*checker.Op)
+	spare  []checker.Op // a chunk emptied by the sink, for reuse
 }
 
-// opLogFlushEvery is how many operations are added between two passes
-// that hand finished ones to the sink.
-const opLogFlushEvery = 4096
+// opChunk is the operations in a chunk.
+const opChunk = 4096
 
 // add records an operation and returns its index.
 func (l *opLog) add(op checker.Op) int {
-	if l.sink != nil && len(l.ops) >= opLogFlushEvery && (l.base+len(l.ops))%opLogFlushEvery == 0 {
-		l.flush()
+	last := len(l.chunks) - 1
+	if last < 0 || len(l.chunks[last]) == opChunk {
+		if l.sink != nil {
+			l.flush()
+		}
+		c := l.spare
+		if c == nil {
+			c = make([]checker.Op, 0, opChunk)
+		}
+		l.spare = nil
+		l.chunks = append(l.chunks, c)
+		last = len(l.chunks) - 1
 	}
-	l.ops = append(l.ops, op)
-	l.held = append(l.held, false)
-	return l.base + len(l.ops) - 1
+	l.chunks[last] = append(l.chunks[last], op)
+	l.n++
+	return l.n - 1
 }
 
 // at returns operation i, or nil if there is none (or it has left).
 func (l *opLog) at(i int) *checker.Op {
-	if i < l.base || i >= l.base+len(l.ops) {
+	if i < l.next || i >= l.n {
 		return nil
 	}
-	return &l.ops[i-l.base]
+	k := i - l.first
+	return &l.chunks[k/opChunk][k%opChunk]
 }
 
 // len is the number of operations recorded.
-func (l *opLog) len() int { return l.base + len(l.ops) }
+func (l *opLog) len() int { return l.n }
 
 // dropLast forgets the last operation (one never sent).
 func (l *opLog) dropLast() {
-	l.ops, l.held = l.ops[:len(l.ops)-1], l.held[:len(l.held)-1]
+	last := len(l.chunks) - 1
+	l.chunks[last] = l.chunks[last][:len(l.chunks[last])-1]
+	l.n--
 }
 
 // hold marks operation i as waiting for a WAIT, or no longer.
 func (l *opLog) hold(i int, on bool) {
-	if i >= l.base && i < l.base+len(l.ops) {
-		l.held[i-l.base] = on
+	switch {
+	case on && l.held == nil:
+		l.held = map[int]bool{i: true}
+	case on:
+		l.held[i] = true
+	default:
+		delete(l.held, i)
 	}
 }
 
-// flush hands the finished operations at the front to the sink.
+// flush hands the finished operations at the front to the sink and lets
+// go of the chunks it emptied.
 func (l *opLog) flush() {
-	n := 0
-	for n < len(l.ops) && l.ops[n].Outcome != "" && !l.held[n] {
-		l.sink(&l.ops[n])
-		n++
+	for l.next < l.n {
+		op := l.at(l.next)
+		if op.Outcome == "" || l.held[l.next] {
+			break
+		}
+		l.sink(op)
+		l.next++
 	}
-	if n == 0 {
-		return
+	for l.next-l.first >= opChunk {
+		c := l.chunks[0]
+		clear(c)
+		l.spare = c[:0]
+		l.chunks = l.chunks[1:]
+		l.first += opChunk
 	}
-	rest := copy(l.ops, l.ops[n:])
-	clear(l.ops[rest:])
-	l.ops = l.ops[:rest]
-	l.held = l.held[:copy(l.held, l.held[n:])]
-	l.base += n
 }
 
 // close ends the history at time end: operations still in flight have an
 // unknown outcome. With a sink every operation leaves for it.
 func (l *opLog) close(end int64) {
-	for i := range l.ops {
-		if op := &l.ops[i]; op.Outcome == "" {
+	for i := l.next; i < l.n; i++ {
+		if op := l.at(i); op.Outcome == "" {
 			op.Outcome, op.Return = checker.Unknown, end
 		}
-		l.held[i] = false
 	}
+	clear(l.held)
 	if l.sink != nil {
 		l.flush()
 	}
+}
+
+// all returns every operation in one slice (without a sink), with room
+// for extra more.
+func (l *opLog) all(extra int) []checker.Op {
+	out := make([]checker.Op, 0, l.n+extra)
+	for _, c := range l.chunks {
+		out = append(out, c...)
+	}
+	return out
 }
