@@ -16,11 +16,11 @@ import (
 // The file holds the blocks of every partition in the order they filled;
 // the Spill remembers where each partition's blocks are.
 type Spill struct {
-	f      SpillFile
-	parts  []spillPart
-	size   int64 // bytes written to f
-	ops    int64
-	err    error
+	f     SpillFile
+	parts []spillPart
+	size  int64 // bytes written to f
+	ops   int64
+	err   error
 }
 
 // SpillFile is where a Spill writes its blocks and reads them back, a
