@@ -101,7 +101,7 @@ func knownBool(b bool) Value {
 func knownDur(d time.Duration) Value { return known(int64(d)) }
 
 // The groups of the printed summary, in order.
-var figureGroups = []string{"run", "replication", "info", "writes", "checks"}
+var figureGroups = []string{"run", "replication", "info", "writes", "latency", "checks"}
 
 // Figures is the table. Its order is the order of every output.
 var Figures = []Figure{
@@ -194,6 +194,25 @@ var Figures = []Figure{
 	{Name: "stale_reads", Kind: KindCount, Agg: AggSum, Group: "writes", Expectable: true,
 		Doc:   "Reads sent to replicas that returned a value older than the master's at the time of the call.",
 		value: func(r *Record) Value { return known(r.writes.stale) }},
+
+	{Name: "write_latency_p50", Kind: KindDuration, Unit: "s", Agg: AggMax, Group: "latency", Expectable: true,
+		Doc:   "Writes (SET, APPEND, DEL, INCR) answered (an error included): the median of the time from call to reply, in virtual time (to 1/64); 0 without any. A sweep keeps the largest of its runs.",
+		value: func(r *Record) Value { return known(r.writes.writeLat.Quantile(0.5)) }},
+	{Name: "write_latency_p99", Kind: KindDuration, Unit: "s", Agg: AggMax, Group: "latency", Expectable: true,
+		Doc:   "Writes (SET, APPEND, DEL, INCR) answered (an error included): the 99th percentile of the time from call to reply, in virtual time (to 1/64); 0 without any. A sweep keeps the largest of its runs.",
+		value: func(r *Record) Value { return known(r.writes.writeLat.Quantile(0.99)) }},
+	{Name: "write_latency_max", Kind: KindDuration, Unit: "s", Agg: AggMax, Group: "latency", Expectable: true,
+		Doc:   "Writes (SET, APPEND, DEL, INCR) answered (an error included): the largest of the time from call to reply, in virtual time (exact); 0 without any. A sweep keeps the largest of its runs.",
+		value: func(r *Record) Value { return known(r.writes.writeLat.Max()) }},
+	{Name: "read_latency_p50", Kind: KindDuration, Unit: "s", Agg: AggMax, Group: "latency", Expectable: true,
+		Doc:   "Reads (GET, from the master or a replica) answered (an error included): the median of the time from call to reply, in virtual time (to 1/64); 0 without any. A sweep keeps the largest of its runs.",
+		value: func(r *Record) Value { return known(r.writes.readLat.Quantile(0.5)) }},
+	{Name: "read_latency_p99", Kind: KindDuration, Unit: "s", Agg: AggMax, Group: "latency", Expectable: true,
+		Doc:   "Reads (GET, from the master or a replica) answered (an error included): the 99th percentile of the time from call to reply, in virtual time (to 1/64); 0 without any. A sweep keeps the largest of its runs.",
+		value: func(r *Record) Value { return known(r.writes.readLat.Quantile(0.99)) }},
+	{Name: "read_latency_max", Kind: KindDuration, Unit: "s", Agg: AggMax, Group: "latency", Expectable: true,
+		Doc:   "Reads (GET, from the master or a replica) answered (an error included): the largest of the time from call to reply, in virtual time (exact); 0 without any. A sweep keeps the largest of its runs.",
+		value: func(r *Record) Value { return known(r.writes.readLat.Max()) }},
 
 	{Name: "converged", Kind: KindBool, Agg: AggCountTrue, Group: "checks", Expectable: true,
 		Doc:   "At the end every node was up and every replica linked, caught up and holding the master's data.",

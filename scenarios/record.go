@@ -195,6 +195,7 @@ func (sf *syncFigures) linkUp(st *replicaSync, n world.Note) {
 type writeFigures struct {
 	acked, rejected, noreplicas int64
 	lost, lostWaited, stale     int64
+	readLat, writeLat           checker.Latencies
 }
 
 func (w *writeFigures) add(o writeFigures) {
@@ -204,6 +205,8 @@ func (w *writeFigures) add(o writeFigures) {
 	w.lost += o.lost
 	w.lostWaited += o.lostWaited
 	w.stale += o.stale
+	w.readLat.Merge(&o.readLat)
+	w.writeLat.Merge(&o.writeLat)
 }
 
 func countWrites(s *spec.Spec, h []checker.Op, final map[string]checker.Value, stale []checker.StaleRead) writeFigures {
@@ -234,6 +237,7 @@ func countWrites(s *spec.Spec, h []checker.Op, final map[string]checker.Value, s
 		}
 	}
 	wf.stale = int64(len(stale))
+	wf.readLat, wf.writeLat = checker.LatenciesOf(h)
 	return wf
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/replsim/replsim/checker"
 	"github.com/replsim/replsim/model"
 	"github.com/replsim/replsim/scenarios/spec"
 	"github.com/replsim/replsim/scenarios/world"
@@ -110,4 +111,35 @@ func TestClassifySyncsProperties(t *testing.T) {
 			t.Fatalf("%d link-ups, %d reconnects and %d first syncs", ups, sf.reconnects, firsts)
 		}
 	})
+}
+
+// The latency figures of a hand-made history: 100 writes taking 1ms to
+// 100ms, reads taking 5ms, one write without a reply (left out) and one
+// refused (counted: it was answered).
+func TestLatencyFigures(t *testing.T) {
+	var h []checker.Op
+	for i := int64(1); i <= 99; i++ {
+		h = append(h, checker.Op{Op: "set", Key: "k", Outcome: checker.OK, Call: 1e9, Return: 1e9 + i*1e6})
+	}
+	h = append(h,
+		checker.Op{Op: "set", Key: "k", Outcome: checker.Fail, Call: 0, Return: 100e6, Reply: "NOREPLICAS Not enough good replicas to write."},
+		checker.Op{Op: "set", Key: "k", Outcome: checker.Unknown, Call: 0, Return: 1e12},
+		checker.Op{Op: "get", Key: "k", Outcome: checker.OK, Call: 0, Return: 5e6},
+		checker.Op{Op: "get", Key: "k", Outcome: checker.OK, Call: 7e6, Return: 12e6},
+	)
+	s := &spec.Spec{}
+	wf := countWrites(s, h, map[string]checker.Value{}, nil)
+	r := &Record{writes: wf}
+	for name, want := range map[string]time.Duration{
+		"write_latency_p50": 50 * time.Millisecond, "write_latency_p99": 99 * time.Millisecond,
+		"write_latency_max": 100 * time.Millisecond,
+		"read_latency_p50":  5 * time.Millisecond, "read_latency_p99": 5 * time.Millisecond, "read_latency_max": 5 * time.Millisecond,
+	} {
+		f, _ := FigureByName(name)
+		got := time.Duration(f.value(r).Int)
+		// Quantiles are to 1/64, upwards.
+		if got < want || got > want+want/64 {
+			t.Errorf("%s = %v, want %v (to 1/64)", name, got, want)
+		}
+	}
 }
