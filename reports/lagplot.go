@@ -168,20 +168,25 @@ func shadePeriods(plt *plot.Plot, tl *sweep.Timeline, index map[string]int, end,
 			plt.Legend.Add(tl.Replicas[o.replica]+" link down", pg)
 		}
 	}
-	if heal > 0 && heal < end {
+	if heal <= 0 {
+		return nil
+	}
+	if heal < end {
 		pg, err := band(heal, end, 0, top, color.NRGBA{R: 0x60, G: 0x60, B: 0x60, A: 60})
 		if err != nil {
 			return err
 		}
 		plt.Add(pg)
 		plt.Legend.Add("heal phase (faults lifted)", pg)
-		grey := color.NRGBA{R: 0x50, G: 0x50, B: 0x50, A: 0xff}
-		if _, err := addLine(plt, plotter.XY{X: heal, Y: 0}, plotter.XY{X: heal, Y: top}, grey, vg.Points(1.2), vg.Points(3), vg.Points(2)); err != nil {
-			return err
-		}
-		return addLabel(plt, heal, top*0.5, "heal", grey)
+	} else {
+		// The samples stop where the heal phase starts: room for its mark.
+		plt.X.Max = heal * 1.04
 	}
-	return nil
+	grey := color.NRGBA{R: 0x50, G: 0x50, B: 0x50, A: 0xff}
+	if _, err := addLine(plt, plotter.XY{X: heal, Y: 0}, plotter.XY{X: heal, Y: top}, grey, vg.Points(1.2), vg.Points(3), vg.Points(2)); err != nil {
+		return err
+	}
+	return addLabel(plt, heal, top*0.5, "heal", grey)
 }
 
 // addSyncMarks marks each link-up on its replica's line, at the lag it
