@@ -205,7 +205,7 @@ type Unit uint8
 
 const (
 	UnitBytes   Unit = iota + 1 // bytes, written in Redis's units: 512kb, 1.5mb (1kb = 1024 bytes)
-	UnitSeconds                 // seconds, written 250ms, 1.5s, 60s
+	UnitSeconds                 // seconds, written 250ms, 1.5s, 60s, 4.44h
 	UnitPercent                 // numbers already in percent, written 0.35%
 )
 
@@ -223,7 +223,7 @@ func (u Unit) scaleFor(mag float64) scale {
 	case UnitBytes:
 		scales = []scale{{1 << 30, "gb"}, {1 << 20, "mb"}, {1 << 10, "kb"}, {1, "b"}}
 	case UnitSeconds:
-		scales = []scale{{1, "s"}, {1e-3, "ms"}}
+		scales = []scale{{3600, "h"}, {1, "s"}, {1e-3, "ms"}}
 	default:
 		return scale{1, "%"}
 	}
@@ -252,8 +252,8 @@ func (u Unit) Format(x float64) string {
 
 func formatBytes(x float64) string { return UnitBytes.Format(x) }
 
-// formatDuration writes a duration in seconds (or milliseconds under one
-// second), never as 1m0s: 60s, 62.5s, 250ms.
+// formatDuration writes a duration in seconds (milliseconds under one
+// second, hours from one hour), never as 1m0s: 60s, 62.5s, 250ms, 4.44h.
 func formatDuration(d time.Duration) string { return UnitSeconds.Format(d.Seconds()) }
 
 // trimNumber drops the trailing zeros of a decimal number, its point if

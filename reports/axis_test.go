@@ -33,6 +33,7 @@ func TestUnitFormat(t *testing.T) {
 		{UnitSeconds, 62.5, "62.5s"},
 		{UnitSeconds, 79.5234, "79.5s"},
 		{UnitSeconds, 0.25, "250ms"},
+		{UnitSeconds, 15973, "4.44h"},
 		{UnitPercent, 0.35, "0.35%"},
 		{UnitPercent, 1.2755, "1.28%"},
 		{UnitPercent, 100, "100%"},
@@ -87,7 +88,7 @@ func labels(ticks []plot.Tick) []string {
 // A label is a short decimal number and a unit: no run of zeros or nines
 // left by binary floating point (1.2000000000000002, 0.30000000000000004,
 // 2.9999999999999996).
-var cleanLabel = regexp.MustCompile(`^-?[0-9]+(\.[0-9]{1,4})?(b|kb|mb|gb|ms|s|%)?$`)
+var cleanLabel = regexp.MustCompile(`^-?[0-9]+(\.[0-9]{1,4})?(b|kb|mb|gb|ms|s|h|%)?$`)
 
 var artefact = regexp.MustCompile(`\.[0-9]*(0000|9999)`)
 
@@ -133,7 +134,7 @@ func readLabel(s string) float64 {
 	for _, u := range []struct {
 		suffix string
 		mul    float64
-	}{{"gb", 1 << 30}, {"mb", 1 << 20}, {"kb", 1 << 10}, {"ms", 1e-3}, {"b", 1}, {"s", 1}, {"%", 1}} {
+	}{{"gb", 1 << 30}, {"mb", 1 << 20}, {"kb", 1 << 10}, {"ms", 1e-3}, {"h", 3600}, {"b", 1}, {"s", 1}, {"%", 1}} {
 		if strings.HasSuffix(s, u.suffix) {
 			s, mul = strings.TrimSuffix(s, u.suffix), u.mul
 			break

@@ -163,7 +163,7 @@ The <em>full-resync frequency</em> is full resyncs per reconnect. Every figure i
 {{range .Report.Recommended}}
 <div class="box">
 {{if .Series}}<p><strong>{{.Series}}</strong></p>{{end}}
-{{range .Lines $target}}<p>{{.}}</p>
+{{range $i, $l := .Lines $target}}<p>{{if eq $i 0}}<strong>{{$l}}</strong>{{else}}{{$l}}{{end}}</p>
 {{end}}
 {{with .Rule}}{{if .Outage}}<p>The scenario's faults are meant to cause outages of up to {{dur .Outage}} ({{.OutageHow}}): {{size .Bytes}} of stream at the same rate.
 An outage counts from a replica's link going down to its coming up again, which waits for the replica's once-a-second reconnect and for overlapping faults.</p>{{end}}{{end}}
@@ -187,8 +187,8 @@ the backlog fills only as the stream grows, up to repl-backlog-size and at most 
 <img alt="replication lag of each replica over time" {{svg $.LagSVG}}>
 {{$c := syncs .}}<p>Run {{.Run}}: {{.Figures.Int "first_syncs"}} first syncs (grey squares: each replica's initial sync, not a resync),
 then {{.Figures.Int "reconnects"}} reconnects: {{.Figures.Int "full_resyncs"}} full resyncs (red triangles) and {{.Figures.Int "partial_resyncs"}} partial resyncs (green rings),
-as drawn ({{$c.First}}, {{$c.Full}} and {{$c.Partial}} marks). Shaded: each replica's link down, in its colour; the heal phase in grey.
-The dashed line is repl-backlog-size: a replica further behind than it when its link comes back needs a full resync. Replay it with<br><code>{{$.TimelineReplay}}</code></p>
+as drawn ({{$c.First}}, {{$c.Full}} and {{$c.Partial}} marks). Shaded: each replica's link down, in its colour (both colours: both down); the dashed grey line is where the heal phase starts.
+The dashed black line is repl-backlog-size: a replica further behind than it when its link comes back needs a full resync. Replay it with<br><code>{{$.TimelineReplay}}</code></p>
 {{end}}
 
 <h2>Table</h2>

@@ -85,7 +85,7 @@ func translucent(c color.Color, a uint8) color.NRGBA {
 // LagPlot draws one run's replication lag over time, one line per
 // replica, with the periods each replica's link was down shaded in its
 // colour, the backlog size as a line (a replica that falls further behind
-// cannot resync partially), the heal phase shaded grey, and a mark at each
+// cannot resync partially), the start of the heal phase, and a mark at each
 // link-up: first syncs (grey squares), full resyncs (red triangles) and
 // partial resyncs (green rings), counted in the legend as the run's
 // figures count them.
@@ -97,6 +97,8 @@ func LagPlot(p *sweep.Plan, rec *sweep.Record, faultPhaseNs, backlogBytes int64)
 	plt.Y.Label.Text = "lag behind the master (stream)"
 	plt.Y.Min = 0
 	plt.Y.Tick.Marker = UnitBytes
+	// Top left: the heal phase and the last resyncs are at the right.
+	plt.Legend.Left = true
 	if tl == nil || tl.EveryNs <= 0 {
 		return plt, nil
 	}
@@ -153,9 +155,9 @@ func LagPlot(p *sweep.Plan, rec *sweep.Record, faultPhaseNs, backlogBytes int64)
 }
 
 // shadePeriods shades each replica's link-down periods in its colour and
-// the heal phase in grey, with one legend entry each.
+// marks the start of the heal phase, with one legend entry each.
 func shadePeriods(plt *plot.Plot, tl *sweep.Timeline, index map[string]int, end, heal, top float64) error {
-	named := map[int]bool{}
+	first := make([]*plotter.Polygon, len(tl.Replicas)) // for the legend
 	for _, o := range outages(tl, index, end) {
 		c := translucent(seriesColor(o.replica), 56)
 		pg, err := band(o.from, math.Max(o.to, o.from+end/800), 0, top, c)
@@ -163,30 +165,28 @@ func shadePeriods(plt *plot.Plot, tl *sweep.Timeline, index map[string]int, end,
 			return err
 		}
 		plt.Add(pg)
-		if !named[o.replica] {
-			named[o.replica] = true
-			plt.Legend.Add(tl.Replicas[o.replica]+" link down", pg)
+		if first[o.replica] == nil {
+			first[o.replica] = pg
+		}
+	}
+	for i, pg := range first {
+		if pg != nil {
+			plt.Legend.Add(tl.Replicas[i]+" link down", pg)
 		}
 	}
 	if heal <= 0 {
 		return nil
 	}
-	if heal < end {
-		pg, err := band(heal, end, 0, top, color.NRGBA{R: 0x60, G: 0x60, B: 0x60, A: 60})
-		if err != nil {
-			return err
-		}
-		plt.Add(pg)
-		plt.Legend.Add("heal phase (faults lifted)", pg)
-	} else {
-		// The samples stop where the heal phase starts: room for its mark.
-		plt.X.Max = heal * 1.04
-	}
-	grey := color.NRGBA{R: 0x50, G: 0x50, B: 0x50, A: 0xff}
-	if _, err := addLine(plt, plotter.XY{X: heal, Y: 0}, plotter.XY{X: heal, Y: top}, grey, vg.Points(1.2), vg.Points(3), vg.Points(2)); err != nil {
+	// The heal phase is a line, not a band: a grey band would read as the
+	// overlap of two replicas' outages.
+	plt.X.Max = math.Max(plt.X.Max, heal)
+	grey := color.NRGBA{R: 0x40, G: 0x40, B: 0x40, A: 0xff}
+	l, err := addLine(plt, plotter.XY{X: heal, Y: 0}, plotter.XY{X: heal, Y: top}, grey, vg.Points(1.5), vg.Points(4), vg.Points(2))
+	if err != nil {
 		return err
 	}
-	return addLabel(plt, heal, top*0.5, "heal", grey)
+	plt.Legend.Add("heal phase starts (faults lifted)", l)
+	return addLabelAligned(plt, heal, top*0.93, "heal phase", grey, draw.XRight)
 }
 
 // addSyncMarks marks each link-up on its replica's line, at the lag it

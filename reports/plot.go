@@ -58,9 +58,15 @@ func newPlot(title string) *plot.Plot {
 
 func setFont(st *text.Style, size vg.Length) { st.Font = font.From(sans, size) }
 
-// addLabel writes a line of text on the plot at a point in data
-// coordinates, left-aligned and just above it.
+// addLabel writes a line of text on the plot just above a point in data
+// coordinates, starting there.
 func addLabel(plt *plot.Plot, x, y float64, s string, c color.Color) error {
+	return addLabelAligned(plt, x, y, s, c, draw.XLeft)
+}
+
+// addLabelAligned writes a line of text just above a point, starting there
+// (draw.XLeft) or ending there (draw.XRight).
+func addLabelAligned(plt *plot.Plot, x, y float64, s string, c color.Color, align text.XAlignment) error {
 	l, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: x, Y: y}}, Labels: []string{s}})
 	if err != nil {
 		return err
@@ -69,8 +75,12 @@ func addLabel(plt *plot.Plot, x, y float64, s string, c color.Color) error {
 		setFont(&l.TextStyle[i], 10)
 		l.TextStyle[i].Color = c
 		l.TextStyle[i].YAlign = draw.YBottom
+		l.TextStyle[i].XAlign = align
 	}
 	l.Offset = vg.Point{X: vg.Points(3), Y: vg.Points(2)}
+	if align == draw.XRight {
+		l.Offset.X = -l.Offset.X
+	}
 	plt.Add(l)
 	return nil
 }
@@ -267,7 +277,7 @@ func BytesPlot(p *sweep.Plan, points []Point) (*plot.Plot, error) {
 }
 
 // render draws a plot in a format ("png" or "svg"). The legend goes inside
-// the data area, top right, on a white ground so that lines under it do
+// the data area, top right (top left with Legend.Left), on a white ground so that lines under it do
 // not run through its text.
 func render(plt *plot.Plot, format string) ([]byte, error) {
 	c, err := draw.NewFormattedCanvas(plotWidth, plotHeight, format)
@@ -281,15 +291,19 @@ func render(plt *plot.Plot, format string) ([]byte, error) {
 	plt.Draw(dc)
 	// Legend.Rectangle ignores the offsets and places a right-hand
 	// legend on the left: the box is placed here, in a canvas inset from
-	// the data area's top right corner.
+	// the data area's top corner, the right one unless Legend.Left.
 	inset := vg.Points(8)
-	legC := draw.Crop(plt.DataCanvas(dc), 0, -inset, 0, -inset)
-	leg.Top, leg.Left, leg.XOffs, leg.YOffs = true, false, 0, 0
+	legC := draw.Crop(plt.DataCanvas(dc), inset, -inset, 0, -inset)
+	leg.Top, leg.XOffs, leg.YOffs = true, 0, 0
 	if size := leg.Rectangle(legC).Size(); size.X > 0 {
 		pad := vg.Points(4)
+		x0 := legC.Max.X - size.X
+		if leg.Left {
+			x0 = legC.Min.X
+		}
 		box := vg.Rectangle{
-			Min: vg.Point{X: legC.Max.X - size.X - pad, Y: legC.Max.Y - size.Y - pad},
-			Max: vg.Point{X: legC.Max.X + pad, Y: legC.Max.Y + pad},
+			Min: vg.Point{X: x0 - pad, Y: legC.Max.Y - size.Y - pad},
+			Max: vg.Point{X: x0 + size.X + pad, Y: legC.Max.Y + pad},
 		}
 		legC.SetColor(color.NRGBA{R: 255, G: 255, B: 255, A: 235})
 		legC.Fill(box.Path())

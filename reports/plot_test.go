@@ -101,7 +101,7 @@ func TestLagPlotCountsAsTheRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	texts := svgTexts(svg)
-	for _, w := range []string{"first sync (not a resync): 2", "full resync: 1", "partial resync: 1", "repl-backlog-size 1mb", "heal"} {
+	for _, w := range []string{"first sync (not a resync): 2", "full resync: 1", "partial resync: 1", "repl-backlog-size 1mb", "heal phase"} {
 		if !slices.Contains(texts, w) {
 			t.Errorf("the lag timeline lacks %q: %q", w, texts)
 		}
