@@ -16,7 +16,7 @@ func (r Recommendation) Lines(target float64) []string {
 	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
 	switch {
 	case r.Found && r.Fixed:
-		add("recommended: repl-backlog-size %s, the smallest size with no full resync (0 in %d reconnects); every seed gave the same outcome (fixed faults), so no confidence bound applies and more seeds would not change it",
+		add("recommended: repl-backlog-size %s, the smallest size tried with no full resync (0 in %d reconnects); every seed gave the same outcome (fixed faults), so no confidence bound applies and more seeds would not change it",
 			r.Value, r.Point.Fig("reconnects"))
 	case r.Found:
 		add("recommended: repl-backlog-size %s: %d full resyncs in %d reconnects (%s, upper 95%% bound %s < target %s)",

@@ -116,7 +116,8 @@ func freqFloor(points []Point) float64 {
 // size on a log axis), on a log axis of its own so that the region near
 // the target is as readable as the top: a frequency of 0 sits on the
 // bottom line, marked "0". Each point has its 95% Wilson interval as an
-// error bar; the target is a labelled dashed line and each recommended
+// error bar, but for a point whose every seed gave the same outcome; the
+// target is a labelled dashed line and each recommended
 // size a labelled vertical line. One series per combination of the other
 // knobs.
 func FreqPlot(p *sweep.Plan, points []Point, target float64, recs []Recommendation) (*plot.Plot, error) {
@@ -138,6 +139,11 @@ func FreqPlot(p *sweep.Plan, points []Point, target float64, recs []Recommendati
 			}
 			y := clamp(pt.Freq)
 			xys = append(xys, plotter.XY{X: ax.x(pt), Y: y})
+			if pt.Runs > 1 && !pt.Varies {
+				// The same outcome under every seed: no sampling error.
+				errs = append(errs, struct{ Low, High float64 }{})
+				continue
+			}
 			errs = append(errs, struct{ Low, High float64 }{y - clamp(pt.Low), clamp(pt.High) - y})
 		}
 		if len(xys) == 0 {
@@ -159,6 +165,9 @@ func FreqPlot(p *sweep.Plan, points []Point, target float64, recs []Recommendati
 		bars.Color = c
 		plt.Add(line, pts, bars)
 		name := "full resyncs per reconnect, bars: 95% interval"
+		if fixedOutcome(s.points) {
+			name = "full resyncs per reconnect, the same under every seed"
+		}
 		if s.name != "" {
 			name = s.name
 		}

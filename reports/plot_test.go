@@ -179,7 +179,7 @@ func TestFixedFaultRecommendation(t *testing.T) {
 		t.Fatalf("fixed faults: %+v", recs)
 	}
 	text := strings.Join(recs[0].Lines(0.01), "\n")
-	for _, w := range []string{"recommended: repl-backlog-size 4mb, the smallest size with no full resync", "fixed faults", "no confidence bound"} {
+	for _, w := range []string{"recommended: repl-backlog-size 4mb, the smallest size tried with no full resync", "fixed faults", "no confidence bound"} {
 		if !strings.Contains(text, w) {
 			t.Errorf("lacks %q:\n%s", w, text)
 		}
