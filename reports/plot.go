@@ -131,47 +131,9 @@ func FreqPlot(p *sweep.Plan, points []Point, target float64, recs []Recommendati
 	plt.Y.Min, plt.Y.Max = floor, 100
 	plt.Y.Tick.Marker = logPercentTicks(floor)
 	for i, s := range ax.series(p, points) {
-		var xys plotter.XYs
-		var errs plotter.YErrors
-		for _, pt := range s.points {
-			if pt.Fig("reconnects") == 0 {
-				continue
-			}
-			y := clamp(pt.Freq)
-			xys = append(xys, plotter.XY{X: ax.x(pt), Y: y})
-			if pt.Runs > 1 && !pt.Varies {
-				// The same outcome under every seed: no sampling error.
-				errs = append(errs, struct{ Low, High float64 }{})
-				continue
-			}
-			errs = append(errs, struct{ Low, High float64 }{y - clamp(pt.Low), clamp(pt.High) - y})
-		}
-		if len(xys) == 0 {
-			continue
-		}
-		line, pts, err := plotter.NewLinePoints(xys)
-		if err != nil {
+		if err := addFreqSeries(plt, ax, i, s, clamp); err != nil {
 			return nil, err
 		}
-		c := seriesColor(i)
-		line.Color, pts.Color, pts.Shape = c, c, plotutil.Shape(i)
-		bars, err := plotter.NewYErrorBars(struct {
-			plotter.XYs
-			plotter.YErrors
-		}{xys, errs})
-		if err != nil {
-			return nil, err
-		}
-		bars.Color = c
-		plt.Add(line, pts, bars)
-		name := "full resyncs per reconnect, bars: 95% interval"
-		if fixedOutcome(s.points) {
-			name = "full resyncs per reconnect, the same under every seed"
-		}
-		if s.name != "" {
-			name = s.name
-		}
-		plt.Legend.Add(name, line, pts)
 	}
 	if target > 0 && len(ax.ticks) > 0 {
 		y := 100 * target
@@ -205,6 +167,54 @@ func FreqPlot(p *sweep.Plan, points []Point, target float64, recs []Recommendati
 		}
 	}
 	return plt, nil
+}
+
+// addFreqSeries draws one series of the frequency plot: its points, the
+// line through them and their intervals, with clamp placing a frequency
+// on the log axis.
+func addFreqSeries(plt *plot.Plot, ax xAxis, i int, s series, clamp func(float64) float64) error {
+	var xys plotter.XYs
+	var errs plotter.YErrors
+	for _, pt := range s.points {
+		if pt.Fig("reconnects") == 0 {
+			continue
+		}
+		y := clamp(pt.Freq)
+		xys = append(xys, plotter.XY{X: ax.x(pt), Y: y})
+		if pt.Runs > 1 && !pt.Varies {
+			// The same outcome under every seed: no sampling error.
+			errs = append(errs, struct{ Low, High float64 }{})
+			continue
+		}
+		errs = append(errs, struct{ Low, High float64 }{y - clamp(pt.Low), clamp(pt.High) - y})
+	}
+	if len(xys) == 0 {
+		return nil
+	}
+	line, pts, err := plotter.NewLinePoints(xys)
+	if err != nil {
+		return err
+	}
+	c := seriesColor(i)
+	line.Color, pts.Color, pts.Shape = c, c, plotutil.Shape(i)
+	bars, err := plotter.NewYErrorBars(struct {
+		plotter.XYs
+		plotter.YErrors
+	}{xys, errs})
+	if err != nil {
+		return err
+	}
+	bars.Color = c
+	plt.Add(line, pts, bars)
+	name := "full resyncs per reconnect, bars: 95% interval"
+	if fixedOutcome(s.points) {
+		name = "full resyncs per reconnect, the same under every seed"
+	}
+	if s.name != "" {
+		name = s.name
+	}
+	plt.Legend.Add(name, line, pts)
+	return nil
 }
 
 // markRule marks the size Redis's rule of thumb gives (the longest outage
