@@ -14,9 +14,14 @@ type Stats struct {
 	SecondReplOffset           int64  `json:"second_repl_offset"`
 	ReplBacklogFirstByteOffset int64  `json:"repl_backlog_first_byte_offset"`
 	ReplBacklogHistlen         int64  `json:"repl_backlog_histlen"`
-	ConnectedSlaves            int    `json:"connected_slaves"`
-	MasterLinkUp               bool   `json:"master_link_up"`
-	SlaveReplOffset            int64  `json:"slave_repl_offset"`
+	// MemTotalReplicationBuffers is INFO memory's
+	// mem_total_replication_buffers: the blocks of the shared replication
+	// buffer (the backlog and the replicas' output buffers) with their
+	// allocator overhead.
+	MemTotalReplicationBuffers int64 `json:"mem_total_replication_buffers"`
+	ConnectedSlaves            int   `json:"connected_slaves"`
+	MasterLinkUp               bool  `json:"master_link_up"`
+	SlaveReplOffset            int64 `json:"slave_repl_offset"`
 
 	SyncFull       int64 `json:"sync_full"`
 	SyncPartialOK  int64 `json:"sync_partial_ok"`

@@ -467,6 +467,7 @@ func (n *Node) Stats() Stats {
 	s.ConnectedSlaves = len(n.slaves)
 	s.ReplBacklogHistlen = n.buf.HistLen()
 	s.ReplBacklogFirstByteOffset = n.buf.FirstByteOffset()
+	s.MemTotalReplicationBuffers = n.buf.Memory(len(n.slaves)).TotalReplicationBuffersBytes
 	s.MasterReplid = n.replid
 	s.MasterReplid2 = n.replid2
 	s.SecondReplOffset = n.secondReplidOffset

@@ -1,14 +1,12 @@
 package reports
 
 import (
-	"fmt"
 	"image/color"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/dustin/go-humanize"
 	"gonum.org/v1/plot"
 
 	"github.com/replsim/replsim/scenarios"
@@ -194,62 +192,150 @@ func (a xAxis) series(p *sweep.Plan, points []Point) []series {
 	return out
 }
 
-// sizeLabel renders a byte count for an axis: 16KB, 64MB, 1GB; sizes that
-// are not whole KB print in bytes.
-func sizeLabel(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%dGB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%dMB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%dKB", n>>10)
-	}
-	return humanize.IBytes(uint64(n))
+// sizeLabel renders a byte count for an axis in Redis's units, as a
+// repl-backlog-size is written: 16kb, 64mb, 1gb (1kb = 1024 bytes); sizes
+// that are not whole print to three significant digits (1.5mb).
+func sizeLabel(n int64) string { return formatBytes(float64(n)) }
+
+// Unit is what the numbers of an axis or a table cell measure. Every
+// number the report prints, on a plot or on the page, goes through
+// Unit.Format or Unit.Ticks, so that a size, a duration or a percentage
+// reads the same everywhere.
+type Unit uint8
+
+const (
+	UnitBytes   Unit = iota + 1 // bytes, written in Redis's units: 512kb, 1.5mb (1kb = 1024 bytes)
+	UnitSeconds                 // seconds, written 250ms, 1.5s, 60s, 4.44h
+	UnitPercent                 // numbers already in percent, written 0.35%
+)
+
+// scale is a display unit: the divisor and the suffix.
+type scale struct {
+	div    float64
+	suffix string
 }
 
-// byteTicks marks a linear axis of bytes at round numbers of the largest
-// binary unit that fits (KB = 1024 bytes, as Redis counts), labelled like
-// the x axis: 512KB, 1.5MB.
-type byteTicks struct{}
-
-func (byteTicks) Ticks(min, max float64) []plot.Tick {
-	unit, suffix := 1.0, "B"
-	for _, u := range []struct {
-		mul    float64
-		suffix string
-	}{{1 << 30, "GB"}, {1 << 20, "MB"}, {1 << 10, "KB"}} {
-		if max >= u.mul {
-			unit, suffix = u.mul, u.suffix
-			break
+// scaleFor picks the display unit of a magnitude: the largest that keeps it
+// at 1 or more.
+func (u Unit) scaleFor(mag float64) scale {
+	var scales []scale
+	switch u {
+	case UnitBytes:
+		scales = []scale{{1 << 30, "gb"}, {1 << 20, "mb"}, {1 << 10, "kb"}, {1, "b"}}
+	case UnitSeconds:
+		scales = []scale{{3600, "h"}, {1, "s"}, {1e-3, "ms"}}
+	default:
+		return scale{1, "%"}
+	}
+	for _, sc := range scales {
+		if mag >= sc.div {
+			return sc
 		}
 	}
-	ticks := plot.DefaultTicks{}.Ticks(min/unit, max/unit)
-	for i := range ticks {
-		ticks[i].Value *= unit
-		if ticks[i].Label != "" {
-			if ticks[i].Value == 0 {
-				ticks[i].Label = "0"
-			} else {
-				ticks[i].Label = strconv.FormatFloat(ticks[i].Value/unit, 'f', -1, 64) + suffix
+	return scales[len(scales)-1]
+}
+
+// Format writes one number to three significant digits in its unit's
+// display unit, without trailing zeros: 3.1mb, 52.3kb, 512kb, 62.5s, 0.35%.
+func (u Unit) Format(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "-"
+	}
+	if x == 0 {
+		return "0"
+	}
+	sc := u.scaleFor(math.Abs(x))
+	v := x / sc.div
+	decimals := max(0, 2-int(math.Floor(math.Log10(math.Abs(v)))))
+	return trimNumber(strconv.FormatFloat(v, 'f', decimals, 64)) + sc.suffix
+}
+
+func formatBytes(x float64) string { return UnitBytes.Format(x) }
+
+// formatDuration writes a duration in seconds (milliseconds under one
+// second, hours from one hour), never as 1m0s: 60s, 62.5s, 250ms, 4.44h.
+func formatDuration(d time.Duration) string { return UnitSeconds.Format(d.Seconds()) }
+
+// trimNumber drops the trailing zeros of a decimal number, its point if
+// nothing follows, and the sign of a zero.
+func trimNumber(s string) string {
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(s, "0")
+		s = strings.TrimSuffix(s, ".")
+	}
+	if s == "-0" {
+		return "0"
+	}
+	return s
+}
+
+// niceStep returns a round step (1, 2, 2.5 or 5 times a power of ten) that
+// cuts span into about n parts, and the decimals its multiples need.
+func niceStep(span float64, n int) (step float64, decimals int) {
+	raw := span / float64(n)
+	e := int(math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if m*math.Pow10(e) >= raw*(1-1e-9) {
+			if m == 10 {
+				m, e = 1, e+1
 			}
+			decimals = max(0, -e)
+			if m == 2.5 {
+				decimals = max(0, 1-e)
+			}
+			return m * math.Pow10(e), decimals
 		}
 	}
-	return ticks
+	panic("reports: niceStep: unreachable")
 }
 
-// percentTicks marks an axis of percentages every 10%, labelled every 20%.
-var percentTicks = func() plot.ConstantTicks {
+// Ticks implements plot.Ticker for a linear axis: about seven labelled
+// ticks at multiples of a round step of the display unit, a minor tick
+// between each two. Labels are written from the multiple's integer index
+// with the step's decimals, never from an accumulated float.
+func (u Unit) Ticks(lo, hi float64) []plot.Tick {
+	if !(hi > lo) || math.IsInf(hi-lo, 0) {
+		return []plot.Tick{{Value: lo, Label: u.Format(lo)}}
+	}
+	sc := u.scaleFor(math.Max(math.Abs(lo), math.Abs(hi)))
+	step, decimals := niceStep((hi-lo)/sc.div, 7)
 	var ticks []plot.Tick
-	for v := 0; v <= 100; v += 10 {
-		t := plot.Tick{Value: float64(v)}
-		if v%20 == 0 {
-			t.Label = strconv.Itoa(v) + "%"
+	first, last := math.Ceil(lo/sc.div/step*2-1e-9), math.Floor(hi/sc.div/step*2+1e-9)
+	for k := first; k <= last; k++ {
+		v := k * step / 2
+		t := plot.Tick{Value: v * sc.div}
+		if math.Mod(k, 2) == 0 {
+			if k == 0 {
+				t.Label = "0"
+			} else {
+				t.Label = trimNumber(strconv.FormatFloat(v, 'f', decimals, 64)) + sc.suffix
+			}
 		}
 		ticks = append(ticks, t)
 	}
 	return ticks
-}()
+}
+
+// logPercentTicks marks a log axis of percentages at each power of ten
+// from floor up to 100%, minor ticks at 2 and 5 times each, and labels
+// floor itself "0": the frequency axis draws a frequency of 0 there.
+func logPercentTicks(floor float64) plot.ConstantTicks {
+	ticks := []plot.Tick{{Value: floor, Label: "0"}}
+	for e := int(math.Round(math.Log10(floor))); e <= 2; e++ {
+		for _, m := range []float64{1, 2, 5} {
+			v := m * math.Pow10(e)
+			if v <= floor*(1+1e-9) || v > 100*(1+1e-9) {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if m == 1 {
+				t.Label = trimNumber(strconv.FormatFloat(v, 'f', max(0, -e), 64)) + "%"
+			}
+			ticks = append(ticks, t)
+		}
+	}
+	return ticks
+}
 
 // palette is the colours of the series, replicas and knob values.
 var palette = []color.Color{

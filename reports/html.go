@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"math"
 	"strings"
 	"time"
 
@@ -89,25 +88,15 @@ func srcAttr(mime string, b []byte) template.HTMLAttr {
 }
 
 var funcs = template.FuncMap{
-	"svg":     func(b []byte) template.HTMLAttr { return srcAttr("image/svg+xml", b) },
-	"percent": percent,
-	"size": func(n int64) string {
-		if n <= 0 {
-			return "0"
-		}
-		return humanize.IBytes(uint64(n))
-	},
+	"svg":       func(b []byte) template.HTMLAttr { return srcAttr("image/svg+xml", b) },
+	"percent":   percent,
+	"size":      func(n int64) string { return formatBytes(float64(n)) },
 	"sizeLabel": sizeLabel,
-	"rate":      func(f float64) string { return humanize.IBytes(uint64(f)) + "/s" },
-	"dur": func(d time.Duration) string {
-		if d >= time.Minute {
-			return d.Round(time.Second).String()
-		}
-		return d.Round(time.Millisecond).String()
-	},
-	"ns":  func(n int64) time.Duration { return time.Duration(n) },
-	"per": func(n int64, runs int) int64 { return n / int64(max(runs, 1)) },
-	"f2":  func(f float64) string { return fmt.Sprintf("%.2f", f) },
+	"dur":       formatDuration,
+	"ns":        func(n int64) time.Duration { return time.Duration(n) },
+	"per":       func(n int64, runs int) int64 { return n / int64(max(runs, 1)) },
+	"f2":        func(f float64) string { return fmt.Sprintf("%.2f", f) },
+	"count":     formatCount,
 	"thousands": func(n any) string {
 		switch v := n.(type) {
 		case int:
@@ -117,17 +106,18 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprint(n)
 	},
-	"nextPow2": func(n int64) string {
-		p := int64(16 << 10)
-		for p < n {
-			p *= 2
-		}
-		return sweep.FormatSize(p, true)
-	},
 	"int64": func(f float64) int64 { return int64(f) },
-	// reconnectsNeeded is the number of reconnects without a full resync after which
-	// the upper Wilson bound falls under the target: z^2 (1 - t) / t.
-	"reconnectsNeeded": func(t float64) int64 { return int64(math.Ceil(z95 * z95 * (1 - t) / t)) },
+	"perDay": func(pt Point) string {
+		if pt.ReconnectsPerDay == 0 {
+			return "-"
+		}
+		exp, high := pt.FullResyncsPerDay()
+		if !pt.Varies {
+			return formatCount(exp)
+		}
+		return formatCount(exp) + " (≤ " + formatCount(high) + ")"
+	},
+	"syncs": func(r *sweep.Record) SyncCounts { return CountSyncs(r.Timeline) },
 	"isRecommended": func(pt Point, recs []Recommendation) bool {
 		for _, r := range recs {
 			if r.Found && r.Point.Index == pt.Index {
@@ -144,7 +134,7 @@ var pageTemplate = template.Must(template.New("report").Funcs(funcs).Parse(`<!DO
 <meta charset="utf-8">
 <title>Backlog sweep: {{.Plan.Scenario}}</title>
 <style>
-body { font-family: system-ui, sans-serif; max-width: 70rem; margin: 2rem auto; padding: 0 1rem; color: #222; line-height: 1.45; }
+body { font-family: "Liberation Sans", Arial, Helvetica, sans-serif; max-width: 70rem; margin: 2rem auto; padding: 0 1rem; color: #222; line-height: 1.45; }
 h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ddd; }
 img { width: 100%; max-width: 60rem; border: 1px solid #eee; }
 .wide { overflow-x: auto; }
@@ -173,21 +163,10 @@ The <em>full-resync frequency</em> is full resyncs per reconnect. Every figure i
 {{range .Report.Recommended}}
 <div class="box">
 {{if .Series}}<p><strong>{{.Series}}</strong></p>{{end}}
-{{if .Found}}
-<p>The smallest backlog whose upper 95% bound on the full-resync frequency is below {{percent $target}}:
-<strong>repl-backlog-size {{.Value}}</strong> ({{sizeLabel .Bytes}}): {{.Point.Fig "full_resyncs"}} full resyncs in {{.Point.Fig "reconnects"}} reconnects,
-{{percent .Point.Freq}}, 95% interval {{percent .Point.Low}} to {{percent .Point.High}}.</p>
-{{else}}
-<p>No backlog size in this sweep keeps the upper 95% bound on the full-resync frequency below {{percent $target}}.
-The largest tried, {{.LargestValue}}, had {{.Largest.Fig "full_resyncs"}} full resyncs in {{.Largest.Fig "reconnects"}} reconnects
-(upper bound {{percent .Largest.High}}). Try larger sizes, or more seeds: with no full resync at all the bound falls under {{percent $target}}
-only after about {{reconnectsNeeded $target}} reconnects.</p>
+{{range $i, $l := .Lines $target}}<p>{{if eq $i 0}}<strong>{{$l}}</strong>{{else}}{{$l}}{{end}}</p>
 {{end}}
-{{with .Rule}}<p>Redis's rule of thumb, write rate &times; longest expected outage:
-{{rate .StreamBytesPerSec}} of replication stream &times; {{dur .Outage}} ({{.OutageHow}}) = <strong>{{size .Bytes}}</strong>,
-a backlog of {{nextPow2 .Bytes}} in powers of two.
-The longest outage seen in the runs, from a replica's link going down to its coming up again (which waits for the replica's once-a-second
-reconnect and for overlapping faults), was {{dur .ObservedOutage}}: {{size .ObservedBytes}} of stream.</p>{{end}}
+{{with .Rule}}{{if .Outage}}<p>The scenario's faults are meant to cause outages of up to {{dur .Outage}} ({{.OutageHow}}): {{size .Bytes}} of stream at the same rate.
+An outage counts from a replica's link going down to its coming up again, which waits for the replica's once-a-second reconnect and for overlapping faults.</p>{{end}}{{end}}
 </div>
 {{else}}
 <p>No recommendation: this sweep does not vary repl-backlog-size.</p>
@@ -199,25 +178,31 @@ reconnect and for overlapping faults), was {{dur .ObservedOutage}}: {{size .Obse
 
 <h2>Bytes sent to the replicas</h2>
 <img alt="snapshot and stream bytes per run against the backlog size" {{svg .BytesSVG}}>
-<p>Snapshot bytes count every RDB sent, the first sync of each replica included. Files: <a href="bytes-sent.png">PNG</a>, <a href="bytes-sent.svg">SVG</a>.</p>
+<p>Snapshot and stream bytes are means per run; snapshot bytes count every RDB sent, the first sync of each replica included.
+Backlog memory is the master's INFO memory <code>mem_total_replication_buffers</code> at the end of a run (the largest run):
+the backlog fills only as the stream grows, up to repl-backlog-size and at most one 16kb block more. Files: <a href="bytes-sent.png">PNG</a>, <a href="bytes-sent.svg">SVG</a>.</p>
 
 {{with .Timeline}}
 <h2>Lag timeline of one run</h2>
 <img alt="replication lag of each replica over time" {{svg $.LagSVG}}>
-<p>Run {{.Run}}: {{.Figures.Int "first_syncs"}} first syncs, then {{.Figures.Int "reconnects"}} reconnects: {{.Figures.Int "full_resyncs"}} full resyncs, {{.Figures.Int "partial_resyncs"}} partial resyncs. Replay it with<br><code>{{$.TimelineReplay}}</code></p>
+{{$c := syncs .}}<p>Run {{.Run}}: {{.Figures.Int "first_syncs"}} first syncs (grey squares: each replica's initial sync, not a resync),
+then {{.Figures.Int "reconnects"}} reconnects: {{.Figures.Int "full_resyncs"}} full resyncs (red triangles) and {{.Figures.Int "partial_resyncs"}} partial resyncs (green rings),
+as drawn ({{$c.First}}, {{$c.Full}} and {{$c.Partial}} marks). Shaded: each replica's link down, in its colour (both colours: both down); the dashed grey line is where the heal phase starts.
+The dashed black line is repl-backlog-size: a replica further behind than it when its link comes back needs a full resync. Replay it with<br><code>{{$.TimelineReplay}}</code></p>
 {{end}}
 
 <h2>Table</h2>
 <div class="wide"><table>
 <tr>{{range .Keys}}<th class="l">{{.}}</th>{{end}}<th>runs</th><th>reconnects</th><th>full_resyncs</th><th>frequency</th><th>95% interval</th>
-<th>partial_resyncs</th><th>snapshot_bytes / run</th><th>stream_bytes / run</th><th>heal_time (max)</th><th>converged (runs)</th><th>lost_writes</th></tr>
+<th>full resyncs / day</th><th>partial_resyncs</th><th>snapshot_bytes / run</th><th>stream_bytes / run</th><th>heal_time (max)</th><th>converged (runs)</th><th>lost_writes</th></tr>
 {{$recs := .Report.Recommended}}
 {{range .Report.Points}}<tr{{if isRecommended . $recs}} class="rec"{{end}}>{{range .Values}}<td class="l">{{.}}</td>{{end}}
-<td>{{.Runs}}</td><td>{{.Fig "reconnects"}}</td><td>{{.Fig "full_resyncs"}}</td><td>{{percent .Freq}}</td><td>{{percent .Low}} &ndash; {{percent .High}}</td>
+<td>{{.Runs}}</td><td>{{.Fig "reconnects"}}</td><td>{{.Fig "full_resyncs"}}</td><td>{{percent .Freq}}</td><td>{{percent .Low}} &ndash; {{percent .High}}</td><td>{{perDay .}}</td>
 <td>{{.Fig "partial_resyncs"}}</td><td>{{size (per (.Fig "snapshot_bytes") .Runs)}}</td><td>{{size (per (.Fig "stream_bytes") .Runs)}}</td><td>{{dur (ns (.Fig "heal_time"))}}</td>
 <td>{{.Fig "converged"}}</td><td>{{.Fig "lost_writes"}}</td></tr>
 {{end}}
 </table></div>
+<p><em>Full resyncs / day</em>: the frequency times the reconnects per simulated day of the fault phase (the modelled outage rate), with the same at the upper 95% bound in brackets; a figure to hold against an SLO, for this load and these outages.</p>
 <p>Every figure: <a href="summary.csv">summary.csv</a> (per point), <a href="results.csv">results.csv</a> (per run), results.jsonl (per run, with lag samples).</p>
 
 <h2>Speed</h2>

@@ -44,9 +44,14 @@ type Report struct {
 }
 
 // Recommendation is the smallest backlog of one series whose upper 95%
-// bound on the full-resync frequency is under the target.
+// bound on the full-resync frequency is under the target; or, when the
+// outcome is the same under every seed (Fixed), the smallest with no full
+// resync at all, since a confidence bound means nothing there.
 type Recommendation struct {
-	Series       string // the other knobs' values, or ""
+	Series string // the other knobs' values, or ""
+	// Fixed: every point of the series had the same reconnects and full
+	// resyncs under every seed (at least two): the faults do not vary.
+	Fixed        bool
 	Found        bool
 	Value        string // the knob's value, as given
 	Bytes        int64
@@ -54,6 +59,10 @@ type Recommendation struct {
 	Largest      Point // when none is found: the largest backlog tried
 	LargestValue string
 	Rule         RuleOfThumb
+	// RuleValue and RulePoint are the swept size that Redis's rule of
+	// thumb gives, on the longest outage seen, if it was swept.
+	RuleValue string
+	RulePoint *Point
 }
 
 // RuleOfThumb is Redis's sizing rule, backlog = write rate x longest
@@ -65,6 +74,22 @@ type RuleOfThumb struct {
 	ObservedOutage    time.Duration
 	Bytes             int64 // rate x Outage
 	ObservedBytes     int64 // rate x ObservedOutage
+}
+
+// blockBytes is the size of a block of Redis's replication buffer
+// (PROTO_REPLY_CHUNK_BYTES): Redis trims the backlog a whole block at a
+// time and only while what stays holds more than repl-backlog-size, so a
+// backlog holds at least repl-backlog-size and at most one block more.
+const blockBytes = 16 << 10
+
+// RuleSize is the size the rule of thumb gives on the longest outage seen:
+// the next power of two from 16kb, as a repl-backlog-size is written.
+func (rt RuleOfThumb) RuleSize() int64 {
+	p := int64(blockBytes)
+	for p < rt.ObservedBytes {
+		p *= 2
+	}
+	return p
 }
 
 // ParseTarget parses a target frequency: "1%", "0.5%" or "0.01".
@@ -158,7 +183,7 @@ func missing(meta *sweep.Meta, recorded int) int {
 // page.
 func drawPlots(dir string, page *page, recs []sweep.Record, opts Options) error {
 	p, rep := page.Plan, page.Report
-	freq, err := FreqPlot(p, rep.Points, opts.Target)
+	freq, err := FreqPlot(p, rep.Points, opts.Target, rep.Recommended)
 	if err != nil {
 		return err
 	}
@@ -181,7 +206,7 @@ func drawPlots(dir string, page *page, recs []sweep.Record, opts Options) error 
 		return nil
 	}
 	rep.TimelineRun = rec.Run
-	lag, err := LagPlot(p, rec, int64(page.Base.Duration))
+	lag, err := LagPlot(p, rec, int64(page.Base.Duration), masterBacklog(p, rec.Point))
 	if err != nil {
 		return err
 	}
@@ -194,7 +219,8 @@ func drawPlots(dir string, page *page, recs []sweep.Record, opts Options) error 
 }
 
 // recommend finds, per series, the smallest backlog whose upper bound is
-// under the target. Only a sweep over the backlog size recommends one.
+// under the target, or with fixed faults the smallest without a full
+// resync. Only a sweep over the backlog size recommends one.
 func recommend(p *sweep.Plan, points []Point, target float64) []Recommendation {
 	ax := newXAxis(p)
 	if ax.knob < 0 || !isBacklogKey(p.Vary[ax.knob].Key) {
@@ -204,22 +230,41 @@ func recommend(p *sweep.Plan, points []Point, target float64) []Recommendation {
 	for _, s := range ax.series(p, points) {
 		pts := slices.Clone(s.points)
 		slices.SortStableFunc(pts, func(a, b Point) int { return cmpFloat(ax.x(a), ax.x(b)) })
-		rec := Recommendation{Series: s.name, Rule: ruleOfThumb(p, s.points)}
+		rec := Recommendation{Series: s.name, Rule: ruleOfThumb(p, s.points), Fixed: fixedOutcome(pts)}
 		if len(pts) > 0 {
 			rec.Largest = pts[len(pts)-1]
 			rec.LargestValue = rec.Largest.Values[ax.knob]
 		}
 		for _, pt := range pts {
-			if pt.Fig("reconnects") > 0 && pt.High < target {
+			ok := pt.High < target
+			if rec.Fixed {
+				ok = pt.Fig("full_resyncs") == 0
+			}
+			if pt.Fig("reconnects") > 0 && ok && !rec.Found {
 				rec.Found, rec.Point = true, pt
 				rec.Value = pt.Values[ax.knob]
 				rec.Bytes = int64(ax.x(pt))
-				break
+			}
+			if int64(ax.x(pt)) == rec.Rule.RuleSize() && rec.Rule.ObservedBytes > 0 {
+				rec.RuleValue, rec.RulePoint = pt.Values[ax.knob], &pt
 			}
 		}
 		out = append(out, rec)
 	}
 	return out
+}
+
+// fixedOutcome reports whether no point's outcome varies across its seeds,
+// at least one point having two runs or more.
+func fixedOutcome(points []Point) bool {
+	several := false
+	for _, pt := range points {
+		if pt.Varies {
+			return false
+		}
+		several = several || pt.Runs > 1
+	}
+	return several
 }
 
 func cmpFloat(a, b float64) int {
@@ -259,6 +304,21 @@ func ruleOfThumb(p *sweep.Plan, points []Point) RuleOfThumb {
 	rt.Bytes = int64(rt.StreamBytesPerSec * rt.Outage.Seconds())
 	rt.ObservedBytes = int64(rt.StreamBytesPerSec * rt.ObservedOutage.Seconds())
 	return rt
+}
+
+// masterBacklog is the repl-backlog-size of the first master of a point,
+// or 0.
+func masterBacklog(p *sweep.Plan, point int) int64 {
+	s, err := p.Spec(point)
+	if err != nil {
+		return 0
+	}
+	for _, n := range s.Nodes {
+		if n.ReplicaOf == "" {
+			return n.Config.ReplBacklogSizeBytes
+		}
+	}
+	return 0
 }
 
 // hasBothResyncs reports whether a run had a full and a partial resync.

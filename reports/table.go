@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/replsim/replsim/scenarios"
 	"github.com/replsim/replsim/scenarios/sweep"
@@ -21,7 +22,36 @@ type Point struct {
 	// Freq is full_resyncs / reconnects, and [Low, High] its 95% Wilson
 	// interval; Freq is NaN without reconnects.
 	Freq, Low, High float64
-	WallNs          int64
+	// Varies reports whether the runs of the point differ in their
+	// reconnects or full resyncs: false when every seed gave the same
+	// outcome (fixed faults), or with one run.
+	Varies bool
+	// ReconnectsPerDay is the rate of reconnects per simulated day of the
+	// fault phase: the modelled outage rate. 0 when unknown.
+	ReconnectsPerDay float64
+	WallNs           int64
+}
+
+// day is a simulated day.
+const day = 24 * time.Hour
+
+// PerDay scales a count over runs of a fault phase each to a rate per
+// simulated day: count / (runs x phase) x 24h. 0 without runs or phase.
+func PerDay(count int64, runs int, phase time.Duration) float64 {
+	if runs <= 0 || phase <= 0 {
+		return 0
+	}
+	return float64(count) / (float64(runs) * phase.Seconds()) * day.Seconds()
+}
+
+// FullResyncsPerDay is the expected number of full resyncs per simulated
+// day at the modelled outage rate, frequency x reconnects per day, and
+// the same at the upper 95% bound of the frequency.
+func (p Point) FullResyncsPerDay() (expected, high float64) {
+	if p.ReconnectsPerDay == 0 {
+		return 0, 0
+	}
+	return p.Freq * p.ReconnectsPerDay, p.High * p.ReconnectsPerDay
 }
 
 // Fig returns an aggregated figure's number, by name.
@@ -48,9 +78,25 @@ func Aggregate(p *sweep.Plan, recs []sweep.Record) []Point {
 			pt.Freq = float64(full) / float64(reconnects)
 		}
 		pt.Low, pt.High = Wilson(full, reconnects)
+		pt.Varies = varies(runs, "reconnects", "full_resyncs")
+		if s, err := p.Spec(i); err == nil {
+			pt.ReconnectsPerDay = PerDay(reconnects, pt.Runs, s.Duration)
+		}
 		out = append(out, pt)
 	}
 	return out
+}
+
+// varies reports whether any of the named figures differs between runs.
+func varies(runs []scenarios.Values, names ...string) bool {
+	for _, name := range names {
+		for _, r := range runs[1:] {
+			if r.Int(name) != runs[0].Int(name) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // WriteResultsCSV writes results.csv: one row per run, sorted by run index,

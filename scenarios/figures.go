@@ -150,6 +150,12 @@ var Figures = []Figure{
 			return known(r.Facts.Nodes[r.Facts.FinalMaster].MasterReplOffset)
 		}},
 
+	{Name: "mem_total_replication_buffers", Kind: KindBytes, Unit: "bytes", Agg: AggMax, Group: "replication",
+		Doc: "The final master's INFO memory mem_total_replication_buffers at the end of the run: the memory its backlog (and the replicas' output buffers, which share it) holds.",
+		value: func(r *Record) Value {
+			return known(r.Facts.Nodes[r.Facts.FinalMaster].MemTotalReplicationBuffers)
+		}},
+
 	{Name: "sync_full", Kind: KindCount, Agg: AggSum, Group: "info", Expectable: true,
 		Doc:   "INFO stats sync_full summed over the nodes: full syncs served, first syncs and their retries included.",
 		value: func(r *Record) Value { return r.nodeSum(func(s nodeStats) int64 { return s.SyncFull }) }},

@@ -13,7 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/dustin/go-humanize"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -342,18 +341,8 @@ func writeReport(stdout io.Writer, dir string, target float64, timeline int) err
 		return internalError(err)
 	}
 	for _, r := range rep.Recommended {
-		name := ""
-		if r.Series != "" {
-			name = " (" + r.Series + ")"
-		}
-		if r.Found {
-			fmt.Fprintf(stdout, "recommended%s: repl-backlog-size %s: %d full resyncs in %d reconnects, upper 95%% bound %.2f%% < %.2f%%\n",
-				name, r.Value, r.Point.Fig("full_resyncs"), r.Point.Fig("reconnects"), 100*r.Point.High, 100*target)
-		} else {
-			fmt.Fprintf(stdout, "no backlog size tried%s keeps the upper 95%% bound under %.2f%%\n", name, 100*target)
-		}
-		if r.Rule.Outage > 0 {
-			fmt.Fprintf(stdout, "rule of thumb%s: %s/s x %s = %s\n", name, humanize.IBytes(uint64(r.Rule.StreamBytesPerSec)), r.Rule.Outage, humanize.IBytes(uint64(r.Rule.Bytes)))
+		for _, line := range r.Lines(target) {
+			fmt.Fprintln(stdout, line)
 		}
 	}
 	if rep.Missing > 0 {

@@ -116,9 +116,9 @@ func TestSweepResumeSeedsAndTarget(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"--seeds", "1"}, []string{"2 runs in", "1.00%"}},
-		{[]string{"--seeds", "1", "--resume", "--target", "2%"}, []string{"resumed: 2 runs were already done", "2.00%"}},
-		{[]string{"--seeds", "2", "--resume"}, []string{"resumed: 2 runs were already done", "2 runs in", "2.00%"}},
+		{[]string{"--seeds", "1"}, []string{"2 runs in", "under 1%"}},
+		{[]string{"--seeds", "1", "--resume", "--target", "2%"}, []string{"resumed: 2 runs were already done", "under 2%"}},
+		{[]string{"--seeds", "2", "--resume"}, []string{"resumed: 2 runs were already done", "2 runs in", "under 2%"}},
 	} {
 		code, stdout, stderr := runCLI(append(args, step.args...)...)
 		if code != 0 {
