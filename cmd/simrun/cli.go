@@ -224,12 +224,9 @@ func (fl *runFlags) run(file string, stdout, stderr io.Writer) error {
 		seed = s.Seeds[0]
 	}
 	if fl.out != "" {
-		err = usableOut(fl.out, fl.force)
-	} else {
-		err = pathSegment(s.Name)
-	}
-	if err != nil {
-		return badInput(err)
+		if err := usableOut(fl.out, fl.force); err != nil {
+			return badInput(err)
+		}
 	}
 	fmt.Fprintf(stdout, "seed %d\n", seed)
 	dir := fl.out
@@ -262,7 +259,10 @@ const runDirsMax = 1000
 // folder is never reused, so no run loses another's results. A link that
 // cannot be made is a warning on stderr, not a failure of the run.
 func newRunDir(root, name string, seed uint64, now time.Time, stderr io.Writer) (string, error) {
-	parent := filepath.Join(root, name)
+	parent, err := underRoot(root, name)
+	if err != nil {
+		return "", err
+	}
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return "", err
 	}
@@ -304,23 +304,14 @@ func pointLatest(parent, leaf string) error {
 	return nil
 }
 
-// pathSegment refuses a scenario name that cannot name one folder under
-// simrun-out: it would land elsewhere, or be hidden.
-func pathSegment(name string) error {
-	bad := ""
-	switch {
-	case strings.ContainsAny(name, `/\`):
-		bad = "holds a slash"
-	case strings.Contains(name, ".."):
-		bad = `holds ".."`
-	case strings.HasPrefix(name, "."):
-		bad = `starts with "."`
-	case strings.ContainsRune(name, 0):
-		bad = "holds a NUL byte"
-	default:
-		return nil
+// underRoot returns root/leaf, or an error when leaf is not one folder
+// inside root. The loader refuses such scenario names already; this keeps
+// a default output path from leaving the folder whatever its caller.
+func underRoot(root, leaf string) (string, error) {
+	if !filepath.IsLocal(leaf) || strings.ContainsAny(leaf, `/\`) || strings.HasPrefix(leaf, ".") {
+		return "", fmt.Errorf("%q cannot name a folder under %s/: rename the scenario, or give --out DIR", leaf, root)
 	}
-	return fmt.Errorf("scenario name %q %s, so it cannot name a folder under %s/: rename the scenario, or give --out DIR", name, bad, outRoot)
+	return filepath.Join(root, leaf), nil
 }
 
 // usableOut refuses an --out that is not a directory, or that holds

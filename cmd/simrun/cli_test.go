@@ -274,22 +274,30 @@ func TestRunOut(t *testing.T) {
 	}
 }
 
-// A scenario name that is not one safe folder name is refused before
-// anything is written, unless --out says where to write.
+// A scenario name that is not one safe folder name is refused at load,
+// with its position, before anything is written: with --out too, and by
+// sweep as by run.
 func TestRunUnsafeName(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	for _, name := range []string{"../escape", "a/b", `a\b`, ".hidden", "..", "a..b"} {
+	for _, name := range []string{"../../../escape", "a/b", `a\b`, ".hidden", ".."} {
 		file := writeFile(t, dir, "s.yaml", fmt.Sprintf("name: %q\nduration: 1s\nnodes: [{name: m1}]\n", name))
 		code, _, stderr := runCLI("run", file)
-		if code != 2 || !strings.Contains(stderr, "cannot name a folder under simrun-out/") {
+		if code != 2 || !strings.Contains(stderr, "s.yaml:1:7: name ") {
+			t.Errorf("name %q: exit %d, stderr %q; want 2", name, code, stderr)
+		}
+		code, _, stderr = runCLI("sweep", file, "--vary", "workload.rate=1", "--seeds", "1")
+		if code != 2 || !strings.Contains(stderr, "s.yaml:1:7: name ") {
 			t.Errorf("name %q: exit %d, stderr %q; want 2", name, code, stderr)
 		}
 		if _, err := os.Stat("simrun-out"); !errors.Is(err, fs.ErrNotExist) {
 			t.Fatalf("name %q: simrun-out made (%v)", name, err)
 		}
 	}
-	if code, stdout, stderr := runCLI("run", filepath.Join(dir, "s.yaml"), "--out", filepath.Join(dir, "out")); code != 0 {
-		t.Errorf("unsafe name with --out: exit %d\n%s%s", code, stdout, stderr)
+	if code, _, stderr := runCLI("run", filepath.Join(dir, "s.yaml"), "--out", filepath.Join(dir, "out")); code != 2 {
+		t.Errorf("unsafe name with --out: exit %d, stderr %q; want 2", code, stderr)
+	}
+	if _, err := underRoot("simrun-out", "../x"); err == nil {
+		t.Error(`underRoot("simrun-out", "../x") is accepted`)
 	}
 }

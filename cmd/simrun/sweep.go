@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -168,10 +167,11 @@ func (fl *sweepFlags) plan(args []string) (*sweep.Plan, error) {
 func (fl *sweepFlags) options(plan *sweep.Plan) (sweep.Options, error) {
 	opts := sweep.Options{Dir: fl.out, Workers: fl.workers, Resume: fl.resume, Force: fl.force, WallLimit: fl.wallLimit}
 	if opts.Dir == "" {
-		if err := pathSegment(plan.Scenario); err != nil {
+		dir, err := underRoot(outRoot, "sweep-"+plan.Scenario)
+		if err != nil {
 			return opts, err
 		}
-		opts.Dir = filepath.Join(outRoot, "sweep-"+plan.Scenario)
+		opts.Dir = dir
 	}
 	if fl.shard != "" {
 		sh, err := sweep.ParseShard(fl.shard)
