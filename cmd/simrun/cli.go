@@ -186,8 +186,11 @@ results:
 where <name> is the file's name: key, with a suffix -2, -3, ... when that
 folder exists already. The link simrun-out/<name>/latest points at the
 newest. --out DIR writes into DIR instead; a DIR that holds anything is
-refused unless --force is given (then the files of an earlier run that this
-run does not write stay as they were).`,
+refused unless --force is given: then the artifacts of an earlier run in
+DIR are replaced, those this run does not write removed, and other files
+left as they were. Artifacts are written under temporary names and renamed
+into place when the run is over, so a folder never holds artifacts of two
+runs, and a link in it is replaced, never written through.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fl.seedSet = cmd.Flags().Changed("seed")
@@ -340,27 +343,61 @@ func usableOut(dir string, force bool) error {
 }
 
 // runAndWrite runs one world with its trace going to dir/trace.log (the
-// lines mode keeps), then
-// writes the rest of the run's artifacts there. A panic (a broken
-// invariant of the engine: our bug) becomes an error that carries the
-// first frames of its stack, so that simrun run can print the replay line
-// with it.
+// lines mode keeps), then writes the rest of the run's artifacts there.
+// Each artifact is written under a temporary name and renamed into place
+// at the end, after the artifacts of an earlier run in dir are removed: dir
+// never holds artifacts of two runs. On an error nothing of this run is
+// left in dir. A panic (a broken invariant of the engine: our bug) becomes
+// an error that carries the first frames of its stack, so that simrun run
+// can print the replay line with it; the trace up to the panic and the
+// whole stack, in panic.txt, are kept in dir.
 func runAndWrite(s *spec.Spec, seed uint64, dir string, mode reports.TraceMode, wallLimit time.Duration) (rec *scenarios.Record, err error) {
+	d, err := reports.NewRunDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var trace *reports.TraceLog
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("internal error: %v\n%s", v, strings.TrimSuffix(stackHead(debug.Stack()), "\n"))
+			stack := debug.Stack()
+			if trace != nil {
+				trace.Close()
+			}
+			err = fmt.Errorf("internal error: %v\n%s", v, strings.TrimSuffix(stackHead(stack), "\n"))
+			if werr := d.WriteFile(reports.PanicFile, panicText(v, stack, s, seed)); werr == nil && d.Commit() == nil {
+				err = fmt.Errorf("%w\n  stack: %s", err, filepath.Join(dir, reports.PanicFile))
+			}
+			d.Abort()
 		}
 	}()
-	trace, err := reports.CreateTrace(dir, mode)
+	trace, err = d.CreateTrace(mode)
 	if err != nil {
+		d.Abort()
 		return nil, err
 	}
 	rec, err = scenarios.Run(s, seed, scenarios.RunOptions{Trace: trace.Writer(), WallLimit: wallLimit})
 	if cerr := trace.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("writing %s: %w", reports.TraceFile, cerr)
+		err = cerr
+	}
+	if err == nil {
+		err = d.WriteRun(rec)
+	}
+	if err == nil {
+		err = d.Commit()
 	}
 	if err != nil {
+		d.Abort()
 		return nil, err
 	}
-	return rec, reports.WriteRun(dir, rec)
+	return rec, nil
+}
+
+// panicText is panic.txt: the panic's value, the command that replays the
+// run when there is one, and the whole stack.
+func panicText(v any, stack []byte, s *spec.Spec, seed uint64) []byte {
+	replay := ""
+	if s != nil {
+		replay = "replay: " + scenarios.ReplayCommand(s, seed) + "\n"
+	}
+	return fmt.Appendf(nil, "panic: %v\n%s\n%s", v, replay, stack)
 }

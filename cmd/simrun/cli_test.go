@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -299,5 +300,43 @@ func TestRunUnsafeName(t *testing.T) {
 	}
 	if _, err := underRoot("simrun-out", "../x"); err == nil {
 		t.Error(`underRoot("simrun-out", "../x") is accepted`)
+	}
+}
+
+// A link planted in an output folder is replaced, never written through
+// (here, a trace.log pointing at /dev/full would lose the trace), and
+// --force over an earlier run leaves no artifact of it beside the new
+// run's: here the earlier run's history.html.
+func TestRunOutputsAreReplacedWhole(t *testing.T) {
+	out := t.TempDir()
+	victim := writeFile(t, t.TempDir(), "victim", "keep")
+	if err := os.Symlink(victim, filepath.Join(out, "trace.log")); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := runCLI("run", "../../scenarios/wait-failover.yaml", "--bug", "ack-before-apply", "--out", out, "--force"); code != 1 {
+		t.Fatalf("a violation: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if got := string(readFile(t, victim)); got != "keep" {
+		t.Errorf("the link's target was written through: it holds %d bytes", len(got))
+	}
+	if st, err := os.Lstat(filepath.Join(out, "trace.log")); err != nil || !st.Mode().IsRegular() || st.Size() == 0 {
+		t.Errorf("trace.log is not a plain file with the trace: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "history.html")); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := runCLI("run", "../../scenarios/wait-failover.yaml", "--out", out, "--force", "--trace", "off"); code != 0 {
+		t.Fatalf("the same run without the bug: exit %d\n%s%s", code, stdout, stderr)
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := []string{"history.json", "summary.json"}; !slices.Equal(names, want) {
+		t.Errorf("after the second run the folder holds %v, want %v", names, want)
 	}
 }
