@@ -16,6 +16,7 @@ import (
 
 	"github.com/replsim/replsim/reports"
 	"github.com/replsim/replsim/scenarios"
+	"github.com/replsim/replsim/scenarios/outdir"
 	"github.com/replsim/replsim/scenarios/spec"
 )
 
@@ -54,13 +55,44 @@ func badInput(err error) error { return &exitError{code: exitBadInput, err: err}
 
 func internalError(err error) error { return &exitError{code: exitInternal, err: err} }
 
+// crashSite is what the top-level guard says with a panic: the output
+// folder a subcommand writes to (the whole stack goes to panic.txt in it)
+// and the command that replays what it was doing, when there is one.
+type crashSite struct {
+	dir, replay string
+}
+
+// report prints a panic as an internal error: its value, the first frames
+// of its stack, the replay line, and where the whole stack went.
+func (c *crashSite) report(stderr io.Writer, v any, stack []byte) {
+	fmt.Fprintf(stderr, "simrun: internal error: %v\n%s", v, stackHead(stack))
+	if c.replay != "" {
+		fmt.Fprintf(stderr, "  replay: %s\n", c.replay)
+	}
+	if c.dir == "" {
+		return
+	}
+	path := filepath.Join(c.dir, reports.PanicFile)
+	text := fmt.Appendf(nil, "panic: %v\n", v)
+	if c.replay != "" {
+		text = fmt.Appendf(text, "replay: %s\n", c.replay)
+	}
+	if err := outdir.WriteFile(path, fmt.Appendf(text, "\n%s", stack)); err != nil {
+		fmt.Fprintf(stderr, "  (the stack could not be written: %v)\n", err)
+		return
+	}
+	fmt.Fprintf(stderr, "  stack: %s\n", path)
+}
+
 // run is the whole CLI, testable: arguments in, exit code out. A panic in
-// a subcommand is our bug: it exits with exitInternal and the first frames
-// of its stack, never with Go's crash trace.
+// a subcommand is our bug: it exits with exitInternal, the first frames of
+// its stack and the replay line, and the whole stack in panic.txt in the
+// output folder, never with Go's crash trace.
 func run(args []string, stdout, stderr io.Writer) (code int) {
+	site := &crashSite{}
 	defer func() {
 		if v := recover(); v != nil {
-			fmt.Fprintf(stderr, "simrun: internal error: %v\n%s", v, stackHead(debug.Stack()))
+			site.report(stderr, v, debug.Stack())
 			code = exitInternal
 		}
 	}()
@@ -77,8 +109,8 @@ the linearizability check of a history file on its own.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(runCommand(stdout, stderr))
-	root.AddCommand(sweepCommands(stdout, stderr)...)
-	root.AddCommand(checkCommand(stdout))
+	root.AddCommand(sweepCommands(stdout, stderr, site)...)
+	root.AddCommand(checkCommand(stdout, site))
 	for _, c := range append(root.Commands(), root) {
 		if !strings.Contains(c.Long, "Exit status") {
 			c.Long = strings.TrimSuffix(cmp.Or(c.Long, c.Short), ".") + ".\n\n" + exitStatusHelp
@@ -91,7 +123,7 @@ the linearizability check of a history file on its own.`,
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.err != nil && ee.code != exitFailed {
+		if ee.err != nil {
 			fmt.Fprintln(stderr, "simrun:", ee.err)
 		}
 		return ee.code
@@ -113,8 +145,7 @@ func stackHead(stack []byte) string {
 	start := 1
 	for i := 1; i+1 < len(lines); i += 2 {
 		if strings.HasPrefix(lines[i], "panic(") {
-			start = i + 2
-			break
+			start = i + 2 // the last one: a deferred call may panic again
 		}
 	}
 	end := min(start+2*stackFrames, len(lines))

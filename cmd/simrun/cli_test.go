@@ -123,26 +123,41 @@ type panicWriter struct{}
 func (panicWriter) Write([]byte) (int, error) { panic("the writer broke") }
 
 // A panic in a subcommand exits 4 with the panic's value and the first
-// frames of its stack, never a Go crash.
+// frames of its stack, never a Go crash; the whole stack is in panic.txt
+// in the output folder, which the message names.
 func TestPanicIsInternalError(t *testing.T) {
-	good := writeFile(t, t.TempDir(), "good.json", okHistory)
+	dir := t.TempDir()
+	good := writeFile(t, dir, "good.json", okHistory)
 	var stderr bytes.Buffer
 	code := run([]string{"check", good}, panicWriter{}, &stderr)
 	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
 	if code != 4 || lines[0] != "simrun: internal error: the writer broke" {
 		t.Fatalf("panic: exit %d, stderr:\n%s", code, stderr.String())
 	}
-	if len(lines) < 3 || !strings.Contains(lines[1], "panicWriter.Write") || len(lines) > 1+2*stackFrames {
-		t.Errorf("want the stack from the frame that panicked, at most %d frames:\n%s", stackFrames, stderr.String())
+	panicTxt := filepath.Join(dir, "panic.txt")
+	if len(lines) < 4 || !strings.Contains(lines[1], "panicWriter.Write") || len(lines) > 2+2*stackFrames || lines[len(lines)-1] != "  stack: "+panicTxt {
+		t.Errorf("want the stack from the frame that panicked, at most %d frames, then where the whole stack is:\n%s", stackFrames, stderr.String())
+	}
+	if b := string(readFile(t, panicTxt)); !strings.HasPrefix(b, "panic: the writer broke\n") || !strings.Contains(b, "cobra.(*Command).execute") {
+		t.Errorf("panic.txt:\n%s", b)
 	}
 }
 
 // The engine panicking (an invariant broken) during simrun run becomes an
-// error with its stack, so that the replay line can be printed with it.
+// error with its stack, so that the replay line can be printed with it;
+// the whole stack is in panic.txt in the run's folder.
 func TestRunAndWriteRecovers(t *testing.T) {
-	rec, err := runAndWrite(nil, 1, t.TempDir(), reports.TraceFull, 0)
+	dir := t.TempDir()
+	rec, err := runAndWrite(nil, 1, dir, reports.TraceFull, 0)
 	if rec != nil || err == nil || !strings.HasPrefix(err.Error(), "internal error: runtime error: invalid memory address") {
 		t.Fatalf("runAndWrite(nil): %v, %v; want an internal error", rec, err)
+	}
+	panicTxt := filepath.Join(dir, "panic.txt")
+	if !strings.Contains(err.Error(), "stack: "+panicTxt) {
+		t.Errorf("the error does not name panic.txt: %v", err)
+	}
+	if b := string(readFile(t, panicTxt)); !strings.HasPrefix(b, "panic: runtime error") || !strings.Contains(b, "scenarios.Run") {
+		t.Errorf("panic.txt:\n%s", b)
 	}
 }
 

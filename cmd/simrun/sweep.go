@@ -27,8 +27,9 @@ import (
 const exitInterrupted = 130
 
 // sweepCommands are simrun sweep, report and merge.
-func sweepCommands(stdout, stderr io.Writer) []*cobra.Command {
-	return []*cobra.Command{sweepCommand(stdout, stderr), reportCommand(stdout), mergeCommand(stdout, stderr)}
+// site is where a panic's stack goes, once a command knows its folder.
+func sweepCommands(stdout, stderr io.Writer, site *crashSite) []*cobra.Command {
+	return []*cobra.Command{sweepCommand(stdout, stderr, site), reportCommand(stdout, site), mergeCommand(stdout, stderr, site)}
 }
 
 // sweepFlags are the flags of simrun sweep; seedsGiven and targetGiven
@@ -67,7 +68,7 @@ Exit status: 0 when done, 2 on bad input (a DIR that holds a sweep without
 internal error (a run that failed or panicked, a file that could not be
 written; the finished runs are kept), 130 when interrupted.`
 
-func sweepCommand(stdout, stderr io.Writer) *cobra.Command {
+func sweepCommand(stdout, stderr io.Writer, site *crashSite) *cobra.Command {
 	var fl sweepFlags
 	cmd := &cobra.Command{
 		Use:   "sweep [FILE.yaml]",
@@ -84,7 +85,13 @@ func sweepCommand(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return badInput(err)
 			}
+			site.dir = opts.Dir
 			o, err := runSweep(stdout, stderr, plan, opts)
+			if pe := (*sweep.PanicError)(nil); errors.As(err, &pe) {
+				site.replay = plan.ReplayCommand(opts.Dir, pe.Run)
+				site.report(stderr, pe, pe.Stack)
+				return &exitError{code: exitInternal}
+			}
 			if err != nil {
 				return sweepError(err)
 			}
@@ -226,7 +233,7 @@ func runSweep(stdout, stderr io.Writer, plan *sweep.Plan, opts sweep.Options) (*
 	return o, nil
 }
 
-func reportCommand(stdout io.Writer) *cobra.Command {
+func reportCommand(stdout io.Writer, site *crashSite) *cobra.Command {
 	var target string
 	var timeline int
 	cmd := &cobra.Command{
@@ -234,6 +241,7 @@ func reportCommand(stdout io.Writer) *cobra.Command {
 		Short: "Redraw the tables, plots and report.html of a sweep from its results.jsonl, without running anything",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			site.dir = args[0]
 			if !cmd.Flags().Changed("target") {
 				target = sweptTarget(args[0], target)
 			}
@@ -249,7 +257,7 @@ func reportCommand(stdout io.Writer) *cobra.Command {
 	return cmd
 }
 
-func mergeCommand(stdout, stderr io.Writer) *cobra.Command {
+func mergeCommand(stdout, stderr io.Writer, site *crashSite) *cobra.Command {
 	var out, target string
 	var allowPartial, force bool
 	cmd := &cobra.Command{
@@ -271,6 +279,7 @@ internal error.`,
 			if out == "" {
 				return badInput(errors.New("merge needs --out DIR"))
 			}
+			site.dir = out
 			if target != "" {
 				if _, err := reports.ParseTarget(target); err != nil {
 					return badInput(err)
@@ -297,7 +306,6 @@ internal error.`,
 				return nil
 			}
 			err = fmt.Errorf("merge: %s; the report covers the runs present (--allow-partial accepts a partial merge)", missing)
-			fmt.Fprintln(stderr, "simrun:", err)
 			return &exitError{code: exitFailed, err: err}
 		},
 	}

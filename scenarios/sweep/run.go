@@ -290,6 +290,19 @@ func appendRecord(f *os.File, rec *Record) error {
 	return err
 }
 
+// PanicError is a run that panicked: our bug. It ends the sweep; the
+// stack is kept for a file, not for the message.
+type PanicError struct {
+	Run   int
+	Seed  uint64
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("run %d (seed %d) panicked: %v", e.Run, e.Seed, e.Value)
+}
+
 type result struct {
 	rec Record
 	err error
@@ -307,7 +320,7 @@ func runOne(p *Plan, r int, wallLimit time.Duration) (res result) {
 		// A panic in one world is our bug: it ends the sweep as an error
 		// naming the run and where it happened, not the process.
 		if v := recover(); v != nil {
-			res = result{err: fmt.Errorf("run %d (seed %d) panicked: %v\n%s", r, seed, v, debug.Stack())}
+			res = result{err: &PanicError{Run: r, Seed: seed, Value: v, Stack: debug.Stack()}}
 		}
 	}()
 	s := p.specs[point]
