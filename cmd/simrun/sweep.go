@@ -29,7 +29,7 @@ const exitInterrupted = 130
 // sweepCommands are simrun sweep, report and merge.
 // site is where a panic's stack goes, once a command knows its folder.
 func sweepCommands(stdout, stderr io.Writer, site *crashSite) []*cobra.Command {
-	return []*cobra.Command{sweepCommand(stdout, stderr, site), reportCommand(stdout, site), mergeCommand(stdout, stderr, site)}
+	return []*cobra.Command{sweepCommand(stdout, stderr, site), reportCommand(stdout, stderr, site), mergeCommand(stdout, stderr, site)}
 }
 
 // sweepFlags are the flags of simrun sweep; seedsGiven and targetGiven
@@ -63,8 +63,13 @@ them). Ctrl-C stops cleanly: the runs under way finish and are saved, and
 --resume runs the rest. --shard i/n runs runs i, i+n, i+2n, ... so that n
 machines share a sweep; simrun merge joins their directories.
 
+One sweep, resume, merge or report writes to a DIR at a time: each holds
+DIR/sweep.lock while it writes. A lock left by a process that is gone is
+taken over, with a notice.
+
 Exit status: 0 when done, 2 on bad input (a DIR that holds a sweep without
---resume or --force included: then nothing in it changes), 4 on an
+--resume or --force, or that another simrun holds the lock of, included:
+then nothing in it changes), 4 on an
 internal error (a run that failed or panicked, a file that could not be
 written; the finished runs are kept), 130 when interrupted.`
 
@@ -86,6 +91,11 @@ func sweepCommand(stdout, stderr io.Writer, site *crashSite) *cobra.Command {
 				return badInput(err)
 			}
 			site.dir = opts.Dir
+			unlock, err := lockDir(opts.Dir, stderr)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			o, err := runSweep(stdout, stderr, plan, opts)
 			if pe := (*sweep.PanicError)(nil); errors.As(err, &pe) {
 				site.replay = plan.ReplayCommand(opts.Dir, pe.Run)
@@ -233,7 +243,7 @@ func runSweep(stdout, stderr io.Writer, plan *sweep.Plan, opts sweep.Options) (*
 	return o, nil
 }
 
-func reportCommand(stdout io.Writer, site *crashSite) *cobra.Command {
+func reportCommand(stdout, stderr io.Writer, site *crashSite) *cobra.Command {
 	var target string
 	var timeline int
 	cmd := &cobra.Command{
@@ -242,6 +252,13 @@ func reportCommand(stdout io.Writer, site *crashSite) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			site.dir = args[0]
+			if st, err := os.Stat(args[0]); err == nil && st.IsDir() {
+				unlock, err := lockDir(args[0], stderr)
+				if err != nil {
+					return err
+				}
+				defer unlock()
+			}
 			if !cmd.Flags().Changed("target") {
 				target = sweptTarget(args[0], target)
 			}
@@ -280,6 +297,11 @@ internal error.`,
 				return badInput(errors.New("merge needs --out DIR"))
 			}
 			site.dir = out
+			unlock, err := lockDir(out, stderr)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			if target != "" {
 				if _, err := reports.ParseTarget(target); err != nil {
 					return badInput(err)
@@ -314,6 +336,21 @@ internal error.`,
 	cmd.Flags().BoolVar(&allowPartial, "allow-partial", false, "exit 0 even when runs of the sweep are in no shard")
 	cmd.Flags().BoolVar(&force, "force", false, "replace the sweep an --out already holds")
 	return cmd
+}
+
+// lockDir takes the lock of a sweep directory (making it if needed) for
+// the rest of a command, which calls the returned function when done. A
+// directory another simrun writes to is refused (exit 2).
+func lockDir(dir string, stderr io.Writer) (unlock func(), err error) {
+	l, err := sweep.Lock(dir, stderr)
+	if err != nil {
+		return nil, sweepError(err)
+	}
+	return func() {
+		if err := l.Unlock(); err != nil {
+			fmt.Fprintf(stderr, "simrun: warning: %v\n", err)
+		}
+	}, nil
 }
 
 // sweepError is the exit of a sweep's or merge's error: bad input when the
