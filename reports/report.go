@@ -3,7 +3,6 @@ package reports
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/replsim/replsim/scenarios"
+	"github.com/replsim/replsim/scenarios/outdir"
 	"github.com/replsim/replsim/scenarios/sweep"
 )
 
@@ -99,7 +99,7 @@ func Write(dir string, meta *sweep.Meta, recs []sweep.Record, opts Options) (*Re
 			return err
 		}
 		rep.Files = append(rep.Files, name)
-		return os.WriteFile(filepath.Join(dir, name), b.Bytes(), 0o644)
+		return outdir.WriteFile(filepath.Join(dir, name), b.Bytes())
 	}
 	if err := write(ResultsCSV, func(b *bytes.Buffer) error { return WriteResultsCSV(b, p, recs) }); err != nil {
 		return nil, err
@@ -117,7 +117,7 @@ func Write(dir string, meta *sweep.Meta, recs []sweep.Record, opts Options) (*Re
 	if err := page.render(&html); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, HTMLFile), html.Bytes(), 0o644); err != nil {
+	if err := outdir.WriteFile(filepath.Join(dir, HTMLFile), html.Bytes()); err != nil {
 		return nil, err
 	}
 	rep.Files = append(rep.Files, HTMLFile)

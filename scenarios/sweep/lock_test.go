@@ -72,3 +72,30 @@ func TestLock(t *testing.T) {
 		t.Errorf("a lock of another host: %v; want a refusal", err)
 	}
 }
+
+// A sweep never writes through a link in its folder: results.jsonl
+// replaced by a link is refused on resume, and the link's target is left
+// as it was.
+func TestResumeRefusesLinkedResults(t *testing.T) {
+	dir := t.TempDir()
+	p := tinyPlan(t, 2, "config.repl-backlog-size=1mb")
+	runSweep(t, t.Context(), p, Options{Dir: dir})
+	results := filepath.Join(dir, ResultsFile)
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.Rename(results, victim); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, results); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(victim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(t.Context(), tinyPlan(t, 3, "config.repl-backlog-size=1mb"), Options{Dir: dir, Resume: true}); err == nil || !strings.Contains(err.Error(), "not a plain file") {
+		t.Errorf("resume with a linked results.jsonl: %v", err)
+	}
+	if after, _ := os.ReadFile(victim); !bytes.Equal(after, before) {
+		t.Error("the link's target was written through")
+	}
+}

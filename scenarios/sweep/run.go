@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/replsim/replsim/scenarios"
+	"github.com/replsim/replsim/scenarios/outdir"
 )
 
 // The files of a sweep's directory.
@@ -124,11 +125,10 @@ func Run(ctx context.Context, p *Plan, opts Options) (*Tally, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(dir, ResultsFile), os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := openResults(dir)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
 
 	todo, skipped := p.todo(opts.Shard, done)
 	out := &Tally{Skipped: skipped, Total: len(todo)}
@@ -145,6 +145,9 @@ func Run(ctx context.Context, p *Plan, opts Options) (*Tally, error) {
 		}
 		return nil
 	})
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("closing %s: %w", f.Name(), cerr)
+	}
 	out.Elapsed = time.Since(start)
 	out.Interrupted = out.Ran < out.Total && err == nil
 	meta.Sessions = append(meta.Sessions, Session{Workers: workers, Runs: out.Ran, WallNs: int64(out.Elapsed), SimTimeNs: simTime})
@@ -181,14 +184,14 @@ func prepare(dir string, p *Plan, opts Options) (*Meta, map[int]bool, error) {
 		return nil, nil, err
 	}
 	if len(done) == 0 {
-		if err := os.WriteFile(filepath.Join(dir, ResultsFile), nil, 0o644); err != nil {
+		if err := outdir.WriteFile(filepath.Join(dir, ResultsFile), nil); err != nil {
 			return nil, nil, err
 		}
 	}
 	if err := writeMeta(dir, meta); err != nil {
 		return nil, nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, ScenarioFile), []byte(p.Source), 0o644); err != nil {
+	if err := outdir.WriteFile(filepath.Join(dir, ScenarioFile), []byte(p.Source)); err != nil {
 		return nil, nil, err
 	}
 	return meta, done, nil
@@ -279,6 +282,18 @@ func runPool(ctx context.Context, p *Plan, todo []int, workers int, wallLimit ti
 		}
 	}
 	return firstErr
+}
+
+// openResults opens results.jsonl to append to it. It must be a plain
+// file: a link is refused rather than written through.
+func openResults(dir string) (*os.File, error) {
+	path := filepath.Join(dir, ResultsFile)
+	if st, err := os.Lstat(path); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a plain file (%s): a sweep does not write through it", path, st.Mode().Type())
+	}
+	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)
 }
 
 func appendRecord(f *os.File, rec *Record) error {
@@ -375,11 +390,7 @@ func writeMeta(dir string, m *Meta) error {
 	if err != nil {
 		return err
 	}
-	tmp := filepath.Join(dir, MetaFile+".tmp")
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, filepath.Join(dir, MetaFile))
+	return outdir.WriteFile(filepath.Join(dir, MetaFile), append(b, '\n'))
 }
 
 // ReadDir reads a sweep's directory: its meta and its records, one per run
