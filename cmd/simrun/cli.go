@@ -108,7 +108,7 @@ the linearizability check of a history file on its own.`,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(runCommand(stdout, stderr))
+	root.AddCommand(runCommand(stdout, stderr, site))
 	root.AddCommand(sweepCommands(stdout, stderr, site)...)
 	root.AddCommand(checkCommand(stdout, site))
 	for _, c := range append(root.Commands(), root) {
@@ -195,7 +195,7 @@ type runFlags struct {
 	wallLimit time.Duration
 }
 
-func runCommand(stdout, stderr io.Writer) *cobra.Command {
+func runCommand(stdout, stderr io.Writer, site *crashSite) *cobra.Command {
 	var fl runFlags
 	cmd := &cobra.Command{
 		Use:   "run FILE.yaml",
@@ -225,7 +225,7 @@ runs, and a link in it is replaced, never written through.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fl.seedSet = cmd.Flags().Changed("seed")
-			return fl.run(args[0], stdout, stderr)
+			return fl.run(args[0], stdout, stderr, site)
 		},
 	}
 	cmd.Flags().Uint64Var(&fl.seed, "seed", 0, "seed of the run (default: the file's first seed)")
@@ -239,7 +239,7 @@ runs, and a link in it is replaced, never written through.`,
 }
 
 // run loads, runs and writes one scenario file under one seed.
-func (fl *runFlags) run(file string, stdout, stderr io.Writer) error {
+func (fl *runFlags) run(file string, stdout, stderr io.Writer, site *crashSite) error {
 	ov, err := scenarios.SetArgs(fl.sets...)
 	if err != nil {
 		return badInput(err)
@@ -269,9 +269,10 @@ func (fl *runFlags) run(file string, stdout, stderr io.Writer) error {
 			return internalError(err)
 		}
 	}
+	site.dir, site.replay = dir, scenarios.ReplayCommand(s, seed)
 	rec, err := runAndWrite(s, seed, dir, mode, fl.wallLimit)
 	if err != nil {
-		return internalError(fmt.Errorf("%v\n  artifacts: %s\n  replay: %s", err, dir, scenarios.ReplayCommand(s, seed)))
+		return internalError(fmt.Errorf("%v\n  artifacts: %s\n  replay: %s", err, dir, site.replay))
 	}
 	fmt.Fprint(stdout, rec.Text())
 	fmt.Fprintf(stdout, "  artifacts: %s\n", dir)
@@ -299,6 +300,9 @@ func newRunDir(root, name string, seed uint64, now time.Time, stderr io.Writer) 
 	}
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return "", err
+	}
+	if st, err := os.Lstat(parent); err != nil || !st.IsDir() {
+		return "", fmt.Errorf("%s is not a folder (a link?): simrun does not write through it (%v)", parent, err)
 	}
 	stamp := fmt.Sprintf("%s-seed%d", now.UTC().Format("20060102T150405.000Z"), seed)
 	for i := 1; i <= runDirsMax; i++ {

@@ -246,6 +246,13 @@ func TestNewRunDir(t *testing.T) {
 			t.Errorf("latest -> %q (%v), want %q", link, err, want)
 		}
 	}
+	// A link planted as a scenario's folder is not followed.
+	if err := os.Symlink(t.TempDir(), filepath.Join(root, "planted")); err != nil {
+		t.Fatal(err)
+	}
+	if dir, err := newRunDir(root, "planted", 7, now, &stderr); err == nil {
+		t.Errorf("a run folder made through a link: %s", dir)
+	}
 	if stderr.Len() > 0 {
 		t.Errorf("warnings: %s", stderr.String())
 	}
