@@ -226,6 +226,9 @@ func runSweep(stdout, stderr io.Writer, plan *sweep.Plan, opts sweep.Options) (*
 	}
 	if opts.Force && sweep.HoldsRuns(opts.Dir) {
 		fmt.Fprintf(stdout, "starting afresh: the runs in %s are replaced (--force)\n", opts.Dir)
+		if err := reports.RemoveReport(opts.Dir); err != nil {
+			return nil, err
+		}
 	}
 	prog := newProgress(stderr)
 	opts.Progress = prog.update

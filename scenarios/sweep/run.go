@@ -216,6 +216,9 @@ func resumable(dir string, p *Plan, shard string) (*Meta, []Record, error) {
 	case p.Seeds < old.Plan.Seeds:
 		return nil, nil, refuse("%s holds a sweep of %d seeds per point; resume it with --seeds %d or more (fewer would leave finished runs out), or use another --out", dir, old.Plan.Seeds, old.Plan.Seeds)
 	}
+	if err := plainFile(filepath.Join(dir, ResultsFile)); err != nil {
+		return nil, nil, &Refusal{Msg: err.Error()}
+	}
 	if err := cutPartialLine(filepath.Join(dir, ResultsFile)); err != nil {
 		return nil, nil, err
 	}
@@ -284,16 +287,26 @@ func runPool(ctx context.Context, p *Plan, todo []int, workers int, wallLimit ti
 	return firstErr
 }
 
-// openResults opens results.jsonl to append to it. It must be a plain
-// file: a link is refused rather than written through.
+// openResults opens results.jsonl to append to it.
 func openResults(dir string) (*os.File, error) {
 	path := filepath.Join(dir, ResultsFile)
-	if st, err := os.Lstat(path); err != nil {
+	if err := plainFile(path); err != nil {
 		return nil, err
-	} else if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a plain file (%s): a sweep does not write through it", path, st.Mode().Type())
 	}
 	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)
+}
+
+// plainFile refuses a file a sweep would write in place (append to,
+// truncate) that is not a plain file: a link is not written through.
+func plainFile(path string) error {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a plain file (%s): a sweep does not write through it", path, st.Mode().Type())
+	}
+	return nil
 }
 
 func appendRecord(f *os.File, rec *Record) error {
