@@ -240,6 +240,9 @@ runs, and a link in it is replaced, never written through.`,
 
 // run loads, runs and writes one scenario file under one seed.
 func (fl *runFlags) run(file string, stdout, stderr io.Writer, site *crashSite) error {
+	if fl.wallLimit < 0 {
+		return badInput(fmt.Errorf("--wall-limit %s: want 0 (no limit) or more", fl.wallLimit))
+	}
 	ov, err := scenarios.SetArgs(fl.sets...)
 	if err != nil {
 		return badInput(err)

@@ -84,6 +84,8 @@ func (opts Options) Check() error {
 	switch {
 	case opts.Workers < 0:
 		return refuse("--workers %d: want 1 or more, or 0 for every core", opts.Workers)
+	case opts.WallLimit < 0:
+		return refuse("--wall-limit %s: want 0 (no limit) or more", opts.WallLimit)
 	case opts.Resume && opts.Force:
 		return refuse("--resume keeps a directory's runs and --force replaces them: give one")
 	}
