@@ -362,3 +362,19 @@ func TestRunOutputsAreReplacedWhole(t *testing.T) {
 		t.Errorf("after the second run the folder holds %v, want %v", names, want)
 	}
 }
+
+// The guard's report of a panic: the value, a few frames, the replay line,
+// and the whole stack with both in panic.txt; without a folder, no file.
+func TestCrashSiteReport(t *testing.T) {
+	dir := t.TempDir()
+	site := &crashSite{dir: dir, replay: "go run ./cmd/simrun run s.yaml --seed 3"}
+	var stderr bytes.Buffer
+	site.report(&stderr, "boom", []byte("goroutine 1 [running]:\nmain.f()\n\tf.go:1\n"))
+	want := "simrun: internal error: boom\n  main.f()\n  \tf.go:1\n  replay: go run ./cmd/simrun run s.yaml --seed 3\n  stack: " + filepath.Join(dir, "panic.txt") + "\n"
+	if stderr.String() != want {
+		t.Errorf("stderr:\n%s\nwant:\n%s", stderr.String(), want)
+	}
+	if b := string(readFile(t, filepath.Join(dir, "panic.txt"))); b != "panic: boom\nreplay: go run ./cmd/simrun run s.yaml --seed 3\n\ngoroutine 1 [running]:\nmain.f()\n\tf.go:1\n" {
+		t.Errorf("panic.txt:\n%s", b)
+	}
+}
