@@ -73,11 +73,7 @@ func (c *crashSite) report(stderr io.Writer, v any, stack []byte) {
 		return
 	}
 	path := filepath.Join(c.dir, reports.PanicFile)
-	text := fmt.Appendf(nil, "panic: %v\n", v)
-	if c.replay != "" {
-		text = fmt.Appendf(text, "replay: %s\n", c.replay)
-	}
-	if err := outdir.WriteFile(path, fmt.Appendf(text, "\n%s", stack)); err != nil {
+	if err := outdir.WriteFile(path, panicText(v, c.replay, stack)); err != nil {
 		fmt.Fprintf(stderr, "  (the stack could not be written: %v)\n", err)
 		return
 	}
@@ -402,7 +398,11 @@ func runAndWrite(s *spec.Spec, seed uint64, dir string, mode reports.TraceMode, 
 				trace.Close()
 			}
 			err = fmt.Errorf("internal error: %v\n%s", v, strings.TrimSuffix(stackHead(stack), "\n"))
-			if werr := d.WriteFile(reports.PanicFile, panicText(v, stack, s, seed)); werr == nil && d.Commit() == nil {
+			replay := ""
+			if s != nil {
+				replay = scenarios.ReplayCommand(s, seed)
+			}
+			if werr := d.WriteFile(reports.PanicFile, panicText(v, replay, stack)); werr == nil && d.Commit() == nil {
 				err = fmt.Errorf("%w\n  stack: %s", err, filepath.Join(dir, reports.PanicFile))
 			}
 			d.Abort()
@@ -430,12 +430,12 @@ func runAndWrite(s *spec.Spec, seed uint64, dir string, mode reports.TraceMode, 
 	return rec, nil
 }
 
-// panicText is panic.txt: the panic's value, the command that replays the
-// run when there is one, and the whole stack.
-func panicText(v any, stack []byte, s *spec.Spec, seed uint64) []byte {
-	replay := ""
-	if s != nil {
-		replay = "replay: " + scenarios.ReplayCommand(s, seed) + "\n"
+// panicText is panic.txt: the panic's value, the command that replays
+// what panicked when there is one, and the whole stack.
+func panicText(v any, replay string, stack []byte) []byte {
+	text := fmt.Appendf(nil, "panic: %v\n", v)
+	if replay != "" {
+		text = fmt.Appendf(text, "replay: %s\n", replay)
 	}
-	return fmt.Appendf(nil, "panic: %v\n%s\n%s", v, replay, stack)
+	return fmt.Appendf(text, "\n%s", stack)
 }
