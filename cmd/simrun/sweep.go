@@ -287,8 +287,9 @@ func mergeCommand(stdout, stderr io.Writer, site *crashSite) *cobra.Command {
 writes its report, from the runs present. The shards must hold the same
 runs; their targets and numbers of seeds may differ (the merge has the most
 seeds, and --target or else the first shard's target). --out may not be one
-of the shards' directories, and a --out that already holds a sweep (an
-earlier merge, say) is refused unless --force.
+of the shards' directories nor hold a shard (even with --force: the shard
+would be lost), and a --out that already holds a sweep (an earlier merge,
+say) is refused unless --force.
 
 Exit status: 0 when every run of the sweep is present (or --allow-partial),
 1 when runs are missing (the directory and report are written all the
