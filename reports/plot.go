@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"os"
 	"path/filepath"
 
 	"gonum.org/v1/plot"
@@ -16,6 +15,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/replsim/replsim/scenarios/outdir"
 	"github.com/replsim/replsim/scenarios/sweep"
 )
 
@@ -343,7 +343,7 @@ func savePlot(dir, name string, plt *plot.Plot) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := os.WriteFile(filepath.Join(dir, name+"."+format), b, 0o644); err != nil {
+		if err := outdir.WriteFile(filepath.Join(dir, name+"."+format), b); err != nil {
 			return nil, err
 		}
 		if format == "svg" {

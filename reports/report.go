@@ -2,7 +2,9 @@ package reports
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/replsim/replsim/scenarios"
+	"github.com/replsim/replsim/scenarios/outdir"
 	"github.com/replsim/replsim/scenarios/sweep"
 )
 
@@ -23,6 +26,25 @@ const (
 	LagPlotName   = "lag-timeline"
 	HTMLFile      = "report.html"
 )
+
+// reportFiles are every file Write may produce.
+var reportFiles = []string{ResultsCSV, SummaryCSV, HTMLFile,
+	FreqPlotName + ".png", FreqPlotName + ".svg", BytesPlotName + ".png", BytesPlotName + ".svg", LagPlotName + ".png", LagPlotName + ".svg"}
+
+// RemoveReport removes the report of a sweep's folder (tables, plots,
+// report.html), so that a sweep started afresh there never sits beside
+// the report of the runs it replaces, even if it is interrupted.
+func RemoveReport(dir string) error { return removeFiles(dir, reportFiles...) }
+
+func removeFiles(dir string, names ...string) error {
+	var errs []error
+	for _, name := range names {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
 
 // Options control a report.
 type Options struct {
@@ -124,7 +146,7 @@ func Write(dir string, meta *sweep.Meta, recs []sweep.Record, opts Options) (*Re
 			return err
 		}
 		rep.Files = append(rep.Files, name)
-		return os.WriteFile(filepath.Join(dir, name), b.Bytes(), 0o644)
+		return outdir.WriteFile(filepath.Join(dir, name), b.Bytes())
 	}
 	if err := write(ResultsCSV, func(b *bytes.Buffer) error { return WriteResultsCSV(b, p, recs) }); err != nil {
 		return nil, err
@@ -142,7 +164,7 @@ func Write(dir string, meta *sweep.Meta, recs []sweep.Record, opts Options) (*Re
 	if err := page.render(&html); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, HTMLFile), html.Bytes(), 0o644); err != nil {
+	if err := outdir.WriteFile(filepath.Join(dir, HTMLFile), html.Bytes()); err != nil {
 		return nil, err
 	}
 	rep.Files = append(rep.Files, HTMLFile)
@@ -203,7 +225,8 @@ func drawPlots(dir string, page *page, recs []sweep.Record, opts Options) error 
 		return &NoTimelineError{Run: opts.TimelineRun, Dir: dir}
 	}
 	if rec == nil {
-		return nil
+		// An earlier report's timeline is of another run.
+		return removeFiles(dir, LagPlotName+".png", LagPlotName+".svg")
 	}
 	rep.TimelineRun = rec.Run
 	lag, err := LagPlot(p, rec, int64(page.Base.Duration), masterBacklog(p, rec.Point))

@@ -7,11 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/replsim/replsim/checker"
 	"github.com/replsim/replsim/scenarios"
+	"github.com/replsim/replsim/scenarios/outdir"
 )
 
 // The artifacts of one run, in its output directory.
@@ -52,24 +55,115 @@ func ParseTraceMode(s string) (TraceMode, error) {
 	return 0, fmt.Errorf("trace %q: want off, faults or full", s)
 }
 
+// The artifacts a run may write, every one of which Commit removes when
+// the run did not write it: a folder never holds artifacts of two runs.
+var runArtifacts = []string{SummaryFile, TraceFile, HistoryFile, HistoryHTML, PanicFile}
+
+// PanicFile holds the stack of a run that panicked (our bug).
+const PanicFile = "panic.txt"
+
+// RunDir is the output folder of one run being written. Every artifact
+// goes to a temporary name in the folder; Commit removes the artifacts of
+// an earlier run and renames this run's into place, so that an interrupted
+// run leaves the earlier run's artifacts whole or none of them, never a
+// trace of one seed beside the summary of another.
+type RunDir struct {
+	dir    string
+	staged []*outdir.File
+}
+
+// NewRunDir makes dir if needed and removes temporary files an earlier,
+// killed run left in it.
+func NewRunDir(dir string) (*RunDir, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := outdir.RemoveTemps(dir); err != nil {
+		return nil, err
+	}
+	return &RunDir{dir: dir}, nil
+}
+
+// Dir is the folder.
+func (d *RunDir) Dir() string { return d.dir }
+
+// create stages one artifact.
+func (d *RunDir) create(name string) (*outdir.File, error) {
+	f, err := outdir.Create(filepath.Join(d.dir, name))
+	if err != nil {
+		return nil, err
+	}
+	d.staged = append(d.staged, f)
+	return f, nil
+}
+
+// WriteFile stages one artifact holding b.
+func (d *RunDir) WriteFile(name string, b []byte) error {
+	f, err := d.create(name)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	return err
+}
+
+// Commit renames the staged artifacts into place, after removing the
+// artifacts of an earlier run that this one does not replace. Every write
+// and close error of the staged files is reported here; on one, nothing
+// is renamed and the staged files are removed.
+func (d *RunDir) Commit() error {
+	var errs []error
+	for _, f := range d.staged {
+		errs = append(errs, f.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		d.Abort()
+		return err
+	}
+	for _, name := range runArtifacts {
+		if !slices.ContainsFunc(d.staged, func(f *outdir.File) bool { return filepath.Base(f.Path()) == name }) {
+			if err := os.Remove(filepath.Join(d.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				d.Abort()
+				return err
+			}
+		}
+	}
+	for i, f := range d.staged {
+		if err := f.Commit(); err != nil {
+			for _, g := range d.staged[i+1:] {
+				g.Abort()
+			}
+			return err
+		}
+	}
+	d.staged = nil
+	return nil
+}
+
+// Abort removes the staged artifacts; the folder is as it was.
+func (d *RunDir) Abort() {
+	for _, f := range d.staged {
+		f.Abort()
+	}
+	d.staged = nil
+}
+
 // TraceLog is trace.log of a run being written: hand its Writer to
-// scenarios.Run as the trace and Close it when the run is over.
+// scenarios.Run as the trace and Close it when the run is over. It is
+// staged in its RunDir, renamed into place by Commit.
 type TraceLog struct {
-	f    *os.File
+	f    *outdir.File
 	w    *bufio.Writer
 	mode TraceMode
 }
 
-// CreateTrace creates dir and, unless mode is TraceOff, its trace.log.
-func CreateTrace(dir string, mode TraceMode) (*TraceLog, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
+// CreateTrace stages trace.log, unless mode is TraceOff.
+func (d *RunDir) CreateTrace(mode TraceMode) (*TraceLog, error) {
 	t := &TraceLog{mode: mode}
 	if mode == TraceOff {
 		return t, nil
 	}
-	f, err := os.Create(filepath.Join(dir, TraceFile))
+	f, err := d.create(TraceFile)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +197,7 @@ func isNetLine(line []byte) bool {
 }
 
 // Close flushes and closes the trace; an error writing any of it is
-// reported here.
+// reported here. Its RunDir's Commit gives it its name.
 func (t *TraceLog) Close() error {
 	if t.f == nil {
 		return nil
@@ -111,17 +205,21 @@ func (t *TraceLog) Close() error {
 	return errors.Join(t.w.Flush(), t.f.Close())
 }
 
-// WriteRun writes the artifacts of a run into dir: summary.json,
-// history.json (the history as checked, one operation per line) and, when
-// the history is not linearizable, history.html (porcupine's
-// visualization, annotated with the faults and replication events). It
-// sets rec.HistoryHTML when it writes the visualization.
-func WriteRun(dir string, rec *scenarios.Record) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
+// WriteRun stages the artifacts of a run: summary.json, history.json (the
+// history as checked, one operation per line) and, when the history is not
+// linearizable, history.html (porcupine's visualization, annotated with
+// the faults and replication events). It sets rec.HistoryHTML when it
+// writes the visualization.
+func (d *RunDir) WriteRun(rec *scenarios.Record) error {
 	if l := rec.Verdict.Linearizability; l.Result == checker.ResultIllegal {
-		if err := l.WriteHTML(filepath.Join(dir, HistoryHTML), rec.Timeline); err != nil {
+		f, err := d.create(HistoryHTML)
+		if err != nil {
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		if err := l.WriteHTML(f.TempPath(), rec.Timeline); err != nil {
 			return err
 		}
 		rec.HistoryHTML = HistoryHTML
@@ -130,25 +228,38 @@ func WriteRun(dir string, rec *scenarios.Record) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, SummaryFile), append(b, '\n'), 0o644); err != nil {
+	if err := d.WriteFile(SummaryFile, append(b, '\n')); err != nil {
 		return err
 	}
-	return writeHistory(filepath.Join(dir, HistoryFile), rec.History)
+	f, err := d.create(HistoryFile)
+	if err != nil {
+		return err
+	}
+	return writeHistory(f, rec.History)
+}
+
+// WriteRun writes the artifacts of a run into dir (see RunDir.WriteRun),
+// replacing those of an earlier run.
+func WriteRun(dir string, rec *scenarios.Record) error {
+	d, err := NewRunDir(dir)
+	if err != nil {
+		return err
+	}
+	if err := d.WriteRun(rec); err != nil {
+		d.Abort()
+		return err
+	}
+	return d.Commit()
 }
 
 // writeHistory writes the history as a JSON array with one operation per
 // line, streamed: a long run's history is not built in memory twice.
-func writeHistory(path string, ops []checker.Op) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
+func writeHistory(f io.Writer, ops []checker.Op) error {
 	w := bufio.NewWriterSize(f, 1<<20)
 	w.WriteString("[")
 	for i := range ops {
 		b, err := json.Marshal(&ops[i])
 		if err != nil {
-			f.Close()
 			return err
 		}
 		if i > 0 {
@@ -158,5 +269,5 @@ func writeHistory(path string, ops []checker.Op) error {
 		w.Write(b)
 	}
 	w.WriteString("\n]\n")
-	return errors.Join(w.Flush(), f.Close())
+	return w.Flush()
 }

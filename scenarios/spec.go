@@ -25,6 +25,10 @@ var clientName = regexp.MustCompile(`^c[0-9]+$`)
 
 var hostName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
 
+// scenarioName is a name that becomes one folder of a path (simrun-out/<name>/,
+// sweep-<name>): no separator, no leading dot, nothing a shell quotes.
+var scenarioName = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$`)
+
 // reserved names are fault selectors and client hosts, not node names.
 func reservedName(s string) bool {
 	return s == "master" || s == "replicas" || s == "replica" || s == "clients" || s == "burst" ||
@@ -149,6 +153,9 @@ type builder struct{ *spec.Spec }
 func (s builder) validateTop(f *fileYAML, bugs []string) error {
 	if s.Name == "" {
 		return errAt(f.Name.Tok, "the scenario needs a name")
+	}
+	if !scenarioName.MatchString(s.Name) {
+		return errAt(f.Name.Tok, fmt.Sprintf("name %q: it names the output folder, so use letters, digits, '-', '_' and '.', not starting with '.' (at most 100)", s.Name))
 	}
 	s.Duration = f.Duration.D
 	if s.Duration <= 0 {

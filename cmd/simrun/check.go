@@ -11,9 +11,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/replsim/replsim/scenarios"
+	"github.com/replsim/replsim/scenarios/outdir"
 )
 
-func checkCommand(stdout io.Writer) *cobra.Command {
+func checkCommand(stdout io.Writer, site *crashSite) *cobra.Command {
 	var (
 		out     string
 		timeout time.Duration
@@ -32,25 +33,34 @@ history.html (porcupine's visualization) to the output directory (default:
 the directory of the file).
 
 A history that is not linearizable, or in which a read sent to a replica
-returned a value from the future, fails (exit 1); a malformed file is bad
-input, and the error names its line and column (exit 2); a check that runs
-out of time is inconclusive (exit 3); history.html that cannot be written is
-an internal error (exit 4), printed after the verdict.
+returned a value from the future, fails (exit 1); a malformed file or a bad
+flag is bad input, and the error names its line and column (exit 2); a check
+that runs out of time is inconclusive (exit 3). An --out that cannot be made
+or history.html that cannot be written is an output error, printed after the
+verdict: exit 4, or 1 when the verdict failed, so that a violation is never
+hidden.
 
 ` + exitStatusHelp,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if timeout < 0 {
+				return badInput(fmt.Errorf("--timeout %s: want 0 (the default of 30s) or more", timeout))
+			}
+			dir := cmp.Or(out, filepath.Dir(args[0]))
+			site.dir = dir
 			v, err := scenarios.CheckHistoryFile(args[0], timeout)
 			if err != nil {
 				return badInput(err)
 			}
 			fmt.Fprint(stdout, v.Text())
 			lin := v.Linearizable()
-			var htmlErr error
-			if lin != nil && !*lin {
-				dir := cmp.Or(out, filepath.Dir(args[0]))
+			var outErr error
+			if out != "" {
+				outErr = os.MkdirAll(out, 0o755)
+			}
+			if lin != nil && !*lin && outErr == nil {
 				html := filepath.Join(dir, "history.html")
-				if htmlErr = writeHTML(v, html); htmlErr == nil {
+				if outErr = writeHTML(v, html); outErr == nil {
 					fmt.Fprintf(stdout, "  visualization: %s\n", html)
 				}
 			}
@@ -69,8 +79,10 @@ an internal error (exit 4), printed after the verdict.
 				fmt.Fprintln(stdout, "verdict: linearizable")
 			}
 			switch {
-			case htmlErr != nil:
-				return internalError(fmt.Errorf("writing history.html: %w", htmlErr))
+			case outErr != nil && code == exitFailed:
+				return &exitError{code: exitFailed, err: fmt.Errorf("writing history.html: %w", outErr)}
+			case outErr != nil:
+				return internalError(fmt.Errorf("--out: %w", outErr))
 			case code != exitOK:
 				return &exitError{code: code}
 			}
@@ -83,10 +95,19 @@ an internal error (exit 4), printed after the verdict.
 }
 
 // writeHTML writes porcupine's visualization of a checked history to
-// path, making its directory if needed.
+// path, under a temporary name renamed into place.
 func writeHTML(v *scenarios.HistoryVerdict, path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	f, err := outdir.Create(path)
+	if err != nil {
 		return err
 	}
-	return v.WriteHTML(path)
+	if err := f.Close(); err != nil {
+		f.Abort()
+		return err
+	}
+	if err := v.WriteHTML(f.TempPath()); err != nil {
+		f.Abort()
+		return err
+	}
+	return f.Commit()
 }

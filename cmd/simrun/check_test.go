@@ -54,11 +54,21 @@ func TestCheckExitCodes(t *testing.T) {
 		t.Errorf("history.html: %v", err)
 	}
 
-	// history.html cannot be written (--out is a file): exit 4, after the
-	// verdict.
+	// history.html cannot be written (--out is a file): the verdict is
+	// printed and its exit 1 not hidden, the output error follows it.
 	code, stdout, stderr := runCLI("check", bad, "--out", good)
-	if code != 4 || !strings.Contains(stdout, "verdict: NOT linearizable") || !strings.HasPrefix(stderr, "simrun: writing history.html: ") {
+	if code != 1 || !strings.Contains(stdout, "verdict: NOT linearizable") || !strings.HasPrefix(stderr, "simrun: writing history.html: ") {
 		t.Errorf("unwritable history.html: exit %d\n%s%s", code, stdout, stderr)
+	}
+	// A linearizable history with an --out that cannot be made: an output
+	// error, exit 4, after the verdict.
+	code, stdout, stderr = runCLI("check", good, "--out", filepath.Join(good, "sub"))
+	if code != 4 || !strings.Contains(stdout, "verdict: linearizable") || !strings.HasPrefix(stderr, "simrun: --out: ") {
+		t.Errorf("--out under a file: exit %d\n%s%s", code, stdout, stderr)
+	}
+	// A negative budget is a bad flag, not a default.
+	if code, _, stderr := runCLI("check", good, "--timeout", "-1s"); code != 2 || !strings.Contains(stderr, "--timeout -1s") {
+		t.Errorf("--timeout -1s: exit %d, stderr %q", code, stderr)
 	}
 
 	// The budget runs out at once: inconclusive, exit 3.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/replsim/replsim/reports"
 	"github.com/replsim/replsim/scenarios"
+	"github.com/replsim/replsim/scenarios/outdir"
 	"github.com/replsim/replsim/scenarios/spec"
 )
 
@@ -54,13 +55,40 @@ func badInput(err error) error { return &exitError{code: exitBadInput, err: err}
 
 func internalError(err error) error { return &exitError{code: exitInternal, err: err} }
 
+// crashSite is what the top-level guard says with a panic: the output
+// folder a subcommand writes to (the whole stack goes to panic.txt in it)
+// and the command that replays what it was doing, when there is one.
+type crashSite struct {
+	dir, replay string
+}
+
+// report prints a panic as an internal error: its value, the first frames
+// of its stack, the replay line, and where the whole stack went.
+func (c *crashSite) report(stderr io.Writer, v any, stack []byte) {
+	fmt.Fprintf(stderr, "simrun: internal error: %v\n%s", v, stackHead(stack))
+	if c.replay != "" {
+		fmt.Fprintf(stderr, "  replay: %s\n", c.replay)
+	}
+	if c.dir == "" {
+		return
+	}
+	path := filepath.Join(c.dir, reports.PanicFile)
+	if err := outdir.WriteFile(path, panicText(v, c.replay, stack)); err != nil {
+		fmt.Fprintf(stderr, "  (the stack could not be written: %v)\n", err)
+		return
+	}
+	fmt.Fprintf(stderr, "  stack: %s\n", path)
+}
+
 // run is the whole CLI, testable: arguments in, exit code out. A panic in
-// a subcommand is our bug: it exits with exitInternal and the first frames
-// of its stack, never with Go's crash trace.
+// a subcommand is our bug: it exits with exitInternal, the first frames of
+// its stack and the replay line, and the whole stack in panic.txt in the
+// output folder, never with Go's crash trace.
 func run(args []string, stdout, stderr io.Writer) (code int) {
+	site := &crashSite{}
 	defer func() {
 		if v := recover(); v != nil {
-			fmt.Fprintf(stderr, "simrun: internal error: %v\n%s", v, stackHead(debug.Stack()))
+			site.report(stderr, v, debug.Stack())
 			code = exitInternal
 		}
 	}()
@@ -76,9 +104,9 @@ the linearizability check of a history file on its own.`,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(runCommand(stdout, stderr))
-	root.AddCommand(sweepCommands(stdout, stderr)...)
-	root.AddCommand(checkCommand(stdout))
+	root.AddCommand(runCommand(stdout, stderr, site))
+	root.AddCommand(sweepCommands(stdout, stderr, site)...)
+	root.AddCommand(checkCommand(stdout, site))
 	for _, c := range append(root.Commands(), root) {
 		if !strings.Contains(c.Long, "Exit status") {
 			c.Long = strings.TrimSuffix(cmp.Or(c.Long, c.Short), ".") + ".\n\n" + exitStatusHelp
@@ -91,7 +119,7 @@ the linearizability check of a history file on its own.`,
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.err != nil && ee.code != exitFailed {
+		if ee.err != nil {
 			fmt.Fprintln(stderr, "simrun:", ee.err)
 		}
 		return ee.code
@@ -113,8 +141,7 @@ func stackHead(stack []byte) string {
 	start := 1
 	for i := 1; i+1 < len(lines); i += 2 {
 		if strings.HasPrefix(lines[i], "panic(") {
-			start = i + 2
-			break
+			start = i + 2 // the last one: a deferred call may panic again
 		}
 	}
 	end := min(start+2*stackFrames, len(lines))
@@ -164,7 +191,7 @@ type runFlags struct {
 	wallLimit time.Duration
 }
 
-func runCommand(stdout, stderr io.Writer) *cobra.Command {
+func runCommand(stdout, stderr io.Writer, site *crashSite) *cobra.Command {
 	var fl runFlags
 	cmd := &cobra.Command{
 		Use:   "run FILE.yaml",
@@ -186,12 +213,15 @@ results:
 where <name> is the file's name: key, with a suffix -2, -3, ... when that
 folder exists already. The link simrun-out/<name>/latest points at the
 newest. --out DIR writes into DIR instead; a DIR that holds anything is
-refused unless --force is given (then the files of an earlier run that this
-run does not write stay as they were).`,
+refused unless --force is given: then the artifacts of an earlier run in
+DIR are replaced, those this run does not write removed, and other files
+left as they were. Artifacts are written under temporary names and renamed
+into place when the run is over, so a folder never holds artifacts of two
+runs, and a link in it is replaced, never written through.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fl.seedSet = cmd.Flags().Changed("seed")
-			return fl.run(args[0], stdout, stderr)
+			return fl.run(args[0], stdout, stderr, site)
 		},
 	}
 	cmd.Flags().Uint64Var(&fl.seed, "seed", 0, "seed of the run (default: the file's first seed)")
@@ -205,7 +235,10 @@ run does not write stay as they were).`,
 }
 
 // run loads, runs and writes one scenario file under one seed.
-func (fl *runFlags) run(file string, stdout, stderr io.Writer) error {
+func (fl *runFlags) run(file string, stdout, stderr io.Writer, site *crashSite) error {
+	if fl.wallLimit < 0 {
+		return badInput(fmt.Errorf("--wall-limit %s: want 0 (no limit) or more", fl.wallLimit))
+	}
 	ov, err := scenarios.SetArgs(fl.sets...)
 	if err != nil {
 		return badInput(err)
@@ -224,12 +257,9 @@ func (fl *runFlags) run(file string, stdout, stderr io.Writer) error {
 		seed = s.Seeds[0]
 	}
 	if fl.out != "" {
-		err = usableOut(fl.out, fl.force)
-	} else {
-		err = pathSegment(s.Name)
-	}
-	if err != nil {
-		return badInput(err)
+		if err := usableOut(fl.out, fl.force); err != nil {
+			return badInput(err)
+		}
 	}
 	fmt.Fprintf(stdout, "seed %d\n", seed)
 	dir := fl.out
@@ -238,9 +268,10 @@ func (fl *runFlags) run(file string, stdout, stderr io.Writer) error {
 			return internalError(err)
 		}
 	}
+	site.dir, site.replay = dir, scenarios.ReplayCommand(s, seed)
 	rec, err := runAndWrite(s, seed, dir, mode, fl.wallLimit)
 	if err != nil {
-		return internalError(fmt.Errorf("%v\n  artifacts: %s\n  replay: %s", err, dir, scenarios.ReplayCommand(s, seed)))
+		return internalError(fmt.Errorf("%v\n  artifacts: %s\n  replay: %s", err, dir, site.replay))
 	}
 	fmt.Fprint(stdout, rec.Text())
 	fmt.Fprintf(stdout, "  artifacts: %s\n", dir)
@@ -262,9 +293,15 @@ const runDirsMax = 1000
 // folder is never reused, so no run loses another's results. A link that
 // cannot be made is a warning on stderr, not a failure of the run.
 func newRunDir(root, name string, seed uint64, now time.Time, stderr io.Writer) (string, error) {
-	parent := filepath.Join(root, name)
+	parent, err := underRoot(root, name)
+	if err != nil {
+		return "", err
+	}
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return "", err
+	}
+	if st, err := os.Lstat(parent); err != nil || !st.IsDir() {
+		return "", fmt.Errorf("%s is not a folder (a link?): simrun does not write through it (%v)", parent, err)
 	}
 	stamp := fmt.Sprintf("%s-seed%d", now.UTC().Format("20060102T150405.000Z"), seed)
 	for i := 1; i <= runDirsMax; i++ {
@@ -304,23 +341,14 @@ func pointLatest(parent, leaf string) error {
 	return nil
 }
 
-// pathSegment refuses a scenario name that cannot name one folder under
-// simrun-out: it would land elsewhere, or be hidden.
-func pathSegment(name string) error {
-	bad := ""
-	switch {
-	case strings.ContainsAny(name, `/\`):
-		bad = "holds a slash"
-	case strings.Contains(name, ".."):
-		bad = `holds ".."`
-	case strings.HasPrefix(name, "."):
-		bad = `starts with "."`
-	case strings.ContainsRune(name, 0):
-		bad = "holds a NUL byte"
-	default:
-		return nil
+// underRoot returns root/leaf, or an error when leaf is not one folder
+// inside root. The loader refuses such scenario names already; this keeps
+// a default output path from leaving the folder whatever its caller.
+func underRoot(root, leaf string) (string, error) {
+	if !filepath.IsLocal(leaf) || strings.ContainsAny(leaf, `/\`) || strings.HasPrefix(leaf, ".") {
+		return "", fmt.Errorf("%q cannot name a folder under %s/: rename the scenario, or give --out DIR", leaf, root)
 	}
-	return fmt.Errorf("scenario name %q %s, so it cannot name a folder under %s/: rename the scenario, or give --out DIR", name, bad, outRoot)
+	return filepath.Join(root, leaf), nil
 }
 
 // usableOut refuses an --out that is not a directory, or that holds
@@ -349,27 +377,65 @@ func usableOut(dir string, force bool) error {
 }
 
 // runAndWrite runs one world with its trace going to dir/trace.log (the
-// lines mode keeps), then
-// writes the rest of the run's artifacts there. A panic (a broken
-// invariant of the engine: our bug) becomes an error that carries the
-// first frames of its stack, so that simrun run can print the replay line
-// with it.
+// lines mode keeps), then writes the rest of the run's artifacts there.
+// Each artifact is written under a temporary name and renamed into place
+// at the end, after the artifacts of an earlier run in dir are removed: dir
+// never holds artifacts of two runs. On an error nothing of this run is
+// left in dir. A panic (a broken invariant of the engine: our bug) becomes
+// an error that carries the first frames of its stack, so that simrun run
+// can print the replay line with it; the trace up to the panic and the
+// whole stack, in panic.txt, are kept in dir.
 func runAndWrite(s *spec.Spec, seed uint64, dir string, mode reports.TraceMode, wallLimit time.Duration) (rec *scenarios.Record, err error) {
+	d, err := reports.NewRunDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var trace *reports.TraceLog
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("internal error: %v\n%s", v, strings.TrimSuffix(stackHead(debug.Stack()), "\n"))
+			stack := debug.Stack()
+			if trace != nil {
+				trace.Close()
+			}
+			err = fmt.Errorf("internal error: %v\n%s", v, strings.TrimSuffix(stackHead(stack), "\n"))
+			replay := ""
+			if s != nil {
+				replay = scenarios.ReplayCommand(s, seed)
+			}
+			if werr := d.WriteFile(reports.PanicFile, panicText(v, replay, stack)); werr == nil && d.Commit() == nil {
+				err = fmt.Errorf("%w\n  stack: %s", err, filepath.Join(dir, reports.PanicFile))
+			}
+			d.Abort()
 		}
 	}()
-	trace, err := reports.CreateTrace(dir, mode)
+	trace, err = d.CreateTrace(mode)
 	if err != nil {
+		d.Abort()
 		return nil, err
 	}
 	rec, err = scenarios.Run(s, seed, scenarios.RunOptions{Trace: trace.Writer(), WallLimit: wallLimit})
 	if cerr := trace.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("writing %s: %w", reports.TraceFile, cerr)
+		err = cerr
+	}
+	if err == nil {
+		err = d.WriteRun(rec)
+	}
+	if err == nil {
+		err = d.Commit()
 	}
 	if err != nil {
+		d.Abort()
 		return nil, err
 	}
-	return rec, reports.WriteRun(dir, rec)
+	return rec, nil
+}
+
+// panicText is panic.txt: the panic's value, the command that replays
+// what panicked when there is one, and the whole stack.
+func panicText(v any, replay string, stack []byte) []byte {
+	text := fmt.Appendf(nil, "panic: %v\n", v)
+	if replay != "" {
+		text = fmt.Appendf(text, "replay: %s\n", replay)
+	}
+	return fmt.Appendf(text, "\n%s", stack)
 }

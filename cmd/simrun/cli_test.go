@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -122,26 +123,41 @@ type panicWriter struct{}
 func (panicWriter) Write([]byte) (int, error) { panic("the writer broke") }
 
 // A panic in a subcommand exits 4 with the panic's value and the first
-// frames of its stack, never a Go crash.
+// frames of its stack, never a Go crash; the whole stack is in panic.txt
+// in the output folder, which the message names.
 func TestPanicIsInternalError(t *testing.T) {
-	good := writeFile(t, t.TempDir(), "good.json", okHistory)
+	dir := t.TempDir()
+	good := writeFile(t, dir, "good.json", okHistory)
 	var stderr bytes.Buffer
 	code := run([]string{"check", good}, panicWriter{}, &stderr)
 	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
 	if code != 4 || lines[0] != "simrun: internal error: the writer broke" {
 		t.Fatalf("panic: exit %d, stderr:\n%s", code, stderr.String())
 	}
-	if len(lines) < 3 || !strings.Contains(lines[1], "panicWriter.Write") || len(lines) > 1+2*stackFrames {
-		t.Errorf("want the stack from the frame that panicked, at most %d frames:\n%s", stackFrames, stderr.String())
+	panicTxt := filepath.Join(dir, "panic.txt")
+	if len(lines) < 4 || !strings.Contains(lines[1], "panicWriter.Write") || len(lines) > 2+2*stackFrames || lines[len(lines)-1] != "  stack: "+panicTxt {
+		t.Errorf("want the stack from the frame that panicked, at most %d frames, then where the whole stack is:\n%s", stackFrames, stderr.String())
+	}
+	if b := string(readFile(t, panicTxt)); !strings.HasPrefix(b, "panic: the writer broke\n") || !strings.Contains(b, "cobra.(*Command).execute") {
+		t.Errorf("panic.txt:\n%s", b)
 	}
 }
 
 // The engine panicking (an invariant broken) during simrun run becomes an
-// error with its stack, so that the replay line can be printed with it.
+// error with its stack, so that the replay line can be printed with it;
+// the whole stack is in panic.txt in the run's folder.
 func TestRunAndWriteRecovers(t *testing.T) {
-	rec, err := runAndWrite(nil, 1, t.TempDir(), reports.TraceFull, 0)
+	dir := t.TempDir()
+	rec, err := runAndWrite(nil, 1, dir, reports.TraceFull, 0)
 	if rec != nil || err == nil || !strings.HasPrefix(err.Error(), "internal error: runtime error: invalid memory address") {
 		t.Fatalf("runAndWrite(nil): %v, %v; want an internal error", rec, err)
+	}
+	panicTxt := filepath.Join(dir, "panic.txt")
+	if !strings.Contains(err.Error(), "stack: "+panicTxt) {
+		t.Errorf("the error does not name panic.txt: %v", err)
+	}
+	if b := string(readFile(t, panicTxt)); !strings.HasPrefix(b, "panic: runtime error") || !strings.Contains(b, "scenarios.Run") {
+		t.Errorf("panic.txt:\n%s", b)
 	}
 }
 
@@ -230,6 +246,13 @@ func TestNewRunDir(t *testing.T) {
 			t.Errorf("latest -> %q (%v), want %q", link, err, want)
 		}
 	}
+	// A link planted as a scenario's folder is not followed.
+	if err := os.Symlink(t.TempDir(), filepath.Join(root, "planted")); err != nil {
+		t.Fatal(err)
+	}
+	if dir, err := newRunDir(root, "planted", 7, now, &stderr); err == nil {
+		t.Errorf("a run folder made through a link: %s", dir)
+	}
 	if stderr.Len() > 0 {
 		t.Errorf("warnings: %s", stderr.String())
 	}
@@ -274,22 +297,84 @@ func TestRunOut(t *testing.T) {
 	}
 }
 
-// A scenario name that is not one safe folder name is refused before
-// anything is written, unless --out says where to write.
+// A scenario name that is not one safe folder name is refused at load,
+// with its position, before anything is written: with --out too, and by
+// sweep as by run.
 func TestRunUnsafeName(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	for _, name := range []string{"../escape", "a/b", `a\b`, ".hidden", "..", "a..b"} {
+	for _, name := range []string{"../../../escape", "a/b", `a\b`, ".hidden", ".."} {
 		file := writeFile(t, dir, "s.yaml", fmt.Sprintf("name: %q\nduration: 1s\nnodes: [{name: m1}]\n", name))
 		code, _, stderr := runCLI("run", file)
-		if code != 2 || !strings.Contains(stderr, "cannot name a folder under simrun-out/") {
+		if code != 2 || !strings.Contains(stderr, "s.yaml:1:7: name ") {
+			t.Errorf("name %q: exit %d, stderr %q; want 2", name, code, stderr)
+		}
+		code, _, stderr = runCLI("sweep", file, "--vary", "workload.rate=1", "--seeds", "1")
+		if code != 2 || !strings.Contains(stderr, "s.yaml:1:7: name ") {
 			t.Errorf("name %q: exit %d, stderr %q; want 2", name, code, stderr)
 		}
 		if _, err := os.Stat("simrun-out"); !errors.Is(err, fs.ErrNotExist) {
 			t.Fatalf("name %q: simrun-out made (%v)", name, err)
 		}
 	}
-	if code, stdout, stderr := runCLI("run", filepath.Join(dir, "s.yaml"), "--out", filepath.Join(dir, "out")); code != 0 {
-		t.Errorf("unsafe name with --out: exit %d\n%s%s", code, stdout, stderr)
+	if code, _, stderr := runCLI("run", filepath.Join(dir, "s.yaml"), "--out", filepath.Join(dir, "out")); code != 2 {
+		t.Errorf("unsafe name with --out: exit %d, stderr %q; want 2", code, stderr)
+	}
+	if _, err := underRoot("simrun-out", "../x"); err == nil {
+		t.Error(`underRoot("simrun-out", "../x") is accepted`)
+	}
+}
+
+// A link planted in an output folder is replaced, never written through
+// (here, a trace.log pointing at /dev/full would lose the trace), and
+// --force over an earlier run leaves no artifact of it beside the new
+// run's: here the earlier run's history.html.
+func TestRunOutputsAreReplacedWhole(t *testing.T) {
+	out := t.TempDir()
+	victim := writeFile(t, t.TempDir(), "victim", "keep")
+	if err := os.Symlink(victim, filepath.Join(out, "trace.log")); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := runCLI("run", "../../scenarios/wait-failover.yaml", "--bug", "ack-before-apply", "--out", out, "--force"); code != 1 {
+		t.Fatalf("a violation: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if got := string(readFile(t, victim)); got != "keep" {
+		t.Errorf("the link's target was written through: it holds %d bytes", len(got))
+	}
+	if st, err := os.Lstat(filepath.Join(out, "trace.log")); err != nil || !st.Mode().IsRegular() || st.Size() == 0 {
+		t.Errorf("trace.log is not a plain file with the trace: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "history.html")); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := runCLI("run", "../../scenarios/wait-failover.yaml", "--out", out, "--force", "--trace", "off"); code != 0 {
+		t.Fatalf("the same run without the bug: exit %d\n%s%s", code, stdout, stderr)
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := []string{"history.json", "summary.json"}; !slices.Equal(names, want) {
+		t.Errorf("after the second run the folder holds %v, want %v", names, want)
+	}
+}
+
+// The guard's report of a panic: the value, a few frames, the replay line,
+// and the whole stack with both in panic.txt; without a folder, no file.
+func TestCrashSiteReport(t *testing.T) {
+	dir := t.TempDir()
+	site := &crashSite{dir: dir, replay: "go run ./cmd/simrun run s.yaml --seed 3"}
+	var stderr bytes.Buffer
+	site.report(&stderr, "boom", []byte("goroutine 1 [running]:\nmain.f()\n\tf.go:1\n"))
+	want := "simrun: internal error: boom\n  main.f()\n  \tf.go:1\n  replay: go run ./cmd/simrun run s.yaml --seed 3\n  stack: " + filepath.Join(dir, "panic.txt") + "\n"
+	if stderr.String() != want {
+		t.Errorf("stderr:\n%s\nwant:\n%s", stderr.String(), want)
+	}
+	if b := string(readFile(t, filepath.Join(dir, "panic.txt"))); b != "panic: boom\nreplay: go run ./cmd/simrun run s.yaml --seed 3\n\ngoroutine 1 [running]:\nmain.f()\n\tf.go:1\n" {
+		t.Errorf("panic.txt:\n%s", b)
 	}
 }

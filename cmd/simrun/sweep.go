@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -27,8 +26,9 @@ import (
 const exitInterrupted = 130
 
 // sweepCommands are simrun sweep, report and merge.
-func sweepCommands(stdout, stderr io.Writer) []*cobra.Command {
-	return []*cobra.Command{sweepCommand(stdout, stderr), reportCommand(stdout), mergeCommand(stdout, stderr)}
+// site is where a panic's stack goes, once a command knows its folder.
+func sweepCommands(stdout, stderr io.Writer, site *crashSite) []*cobra.Command {
+	return []*cobra.Command{sweepCommand(stdout, stderr, site), reportCommand(stdout, stderr, site), mergeCommand(stdout, stderr, site)}
 }
 
 // sweepFlags are the flags of simrun sweep; seedsGiven and targetGiven
@@ -62,12 +62,17 @@ them). Ctrl-C stops cleanly: the runs under way finish and are saved, and
 --resume runs the rest. --shard i/n runs runs i, i+n, i+2n, ... so that n
 machines share a sweep; simrun merge joins their directories.
 
+One sweep, resume, merge or report writes to a DIR at a time: each holds
+DIR/sweep.lock while it writes. A lock left by a process that is gone is
+taken over, with a notice.
+
 Exit status: 0 when done, 2 on bad input (a DIR that holds a sweep without
---resume or --force included: then nothing in it changes), 4 on an
+--resume or --force, or that another simrun holds the lock of, included:
+then nothing in it changes), 4 on an
 internal error (a run that failed or panicked, a file that could not be
 written; the finished runs are kept), 130 when interrupted.`
 
-func sweepCommand(stdout, stderr io.Writer) *cobra.Command {
+func sweepCommand(stdout, stderr io.Writer, site *crashSite) *cobra.Command {
 	var fl sweepFlags
 	cmd := &cobra.Command{
 		Use:   "sweep [FILE.yaml]",
@@ -84,7 +89,18 @@ func sweepCommand(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return badInput(err)
 			}
+			site.dir = opts.Dir
+			unlock, err := lockDir(opts.Dir, stderr)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			o, err := runSweep(stdout, stderr, plan, opts)
+			if pe := (*sweep.PanicError)(nil); errors.As(err, &pe) {
+				site.replay = plan.ReplayCommand(opts.Dir, pe.Run)
+				site.report(stderr, pe, pe.Stack)
+				return &exitError{code: exitInternal}
+			}
 			if err != nil {
 				return sweepError(err)
 			}
@@ -167,10 +183,11 @@ func (fl *sweepFlags) plan(args []string) (*sweep.Plan, error) {
 func (fl *sweepFlags) options(plan *sweep.Plan) (sweep.Options, error) {
 	opts := sweep.Options{Dir: fl.out, Workers: fl.workers, Resume: fl.resume, Force: fl.force, WallLimit: fl.wallLimit}
 	if opts.Dir == "" {
-		if err := pathSegment(plan.Scenario); err != nil {
+		dir, err := underRoot(outRoot, "sweep-"+plan.Scenario)
+		if err != nil {
 			return opts, err
 		}
-		opts.Dir = filepath.Join(outRoot, "sweep-"+plan.Scenario)
+		opts.Dir = dir
 	}
 	if fl.shard != "" {
 		sh, err := sweep.ParseShard(fl.shard)
@@ -208,6 +225,9 @@ func runSweep(stdout, stderr io.Writer, plan *sweep.Plan, opts sweep.Options) (*
 	}
 	if opts.Force && sweep.HoldsRuns(opts.Dir) {
 		fmt.Fprintf(stdout, "starting afresh: the runs in %s are replaced (--force)\n", opts.Dir)
+		if err := reports.RemoveReport(opts.Dir); err != nil {
+			return nil, err
+		}
 	}
 	prog := newProgress(stderr)
 	opts.Progress = prog.update
@@ -225,7 +245,7 @@ func runSweep(stdout, stderr io.Writer, plan *sweep.Plan, opts sweep.Options) (*
 	return o, nil
 }
 
-func reportCommand(stdout io.Writer) *cobra.Command {
+func reportCommand(stdout, stderr io.Writer, site *crashSite) *cobra.Command {
 	var target string
 	var timeline int
 	cmd := &cobra.Command{
@@ -233,6 +253,14 @@ func reportCommand(stdout io.Writer) *cobra.Command {
 		Short: "Redraw the tables, plots and report.html of a sweep from its results.jsonl, without running anything",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			site.dir = args[0]
+			if st, err := os.Stat(args[0]); err == nil && st.IsDir() {
+				unlock, err := lockDir(args[0], stderr)
+				if err != nil {
+					return err
+				}
+				defer unlock()
+			}
 			if !cmd.Flags().Changed("target") {
 				target = sweptTarget(args[0], target)
 			}
@@ -248,7 +276,7 @@ func reportCommand(stdout io.Writer) *cobra.Command {
 	return cmd
 }
 
-func mergeCommand(stdout, stderr io.Writer) *cobra.Command {
+func mergeCommand(stdout, stderr io.Writer, site *crashSite) *cobra.Command {
 	var out, target string
 	var allowPartial, force bool
 	cmd := &cobra.Command{
@@ -258,8 +286,9 @@ func mergeCommand(stdout, stderr io.Writer) *cobra.Command {
 writes its report, from the runs present. The shards must hold the same
 runs; their targets and numbers of seeds may differ (the merge has the most
 seeds, and --target or else the first shard's target). --out may not be one
-of the shards' directories, and a --out that already holds a sweep (an
-earlier merge, say) is refused unless --force.
+of the shards' directories nor hold a shard (even with --force: the shard
+would be lost), and a --out that already holds a sweep (an earlier merge,
+say) is refused unless --force.
 
 Exit status: 0 when every run of the sweep is present (or --allow-partial),
 1 when runs are missing (the directory and report are written all the
@@ -270,6 +299,12 @@ internal error.`,
 			if out == "" {
 				return badInput(errors.New("merge needs --out DIR"))
 			}
+			site.dir = out
+			unlock, err := lockDir(out, stderr)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			if target != "" {
 				if _, err := reports.ParseTarget(target); err != nil {
 					return badInput(err)
@@ -296,7 +331,6 @@ internal error.`,
 				return nil
 			}
 			err = fmt.Errorf("merge: %s; the report covers the runs present (--allow-partial accepts a partial merge)", missing)
-			fmt.Fprintln(stderr, "simrun:", err)
 			return &exitError{code: exitFailed, err: err}
 		},
 	}
@@ -305,6 +339,21 @@ internal error.`,
 	cmd.Flags().BoolVar(&allowPartial, "allow-partial", false, "exit 0 even when runs of the sweep are in no shard")
 	cmd.Flags().BoolVar(&force, "force", false, "replace the sweep an --out already holds")
 	return cmd
+}
+
+// lockDir takes the lock of a sweep directory (making it if needed) for
+// the rest of a command, which calls the returned function when done. A
+// directory another simrun writes to is refused (exit 2).
+func lockDir(dir string, stderr io.Writer) (unlock func(), err error) {
+	l, err := sweep.Lock(dir, stderr)
+	if err != nil {
+		return nil, sweepError(err)
+	}
+	return func() {
+		if err := l.Unlock(); err != nil {
+			fmt.Fprintf(stderr, "simrun: warning: %v\n", err)
+		}
+	}, nil
 }
 
 // sweepError is the exit of a sweep's or merge's error: bad input when the

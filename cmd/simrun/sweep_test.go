@@ -91,6 +91,9 @@ func TestSweepReportMerge(t *testing.T) {
 		{"sweep", tiny, "--shard", "2/2", "--out", dir},
 		{"sweep", tiny, "--target", "200%", "--out", dir},
 		{"sweep", tiny, "--vary", "config.repl-backlog-size=16kb", "--seeds", "1", "--workers", "-1", "--out", filepath.Join(dir, "w")},
+		{"sweep", tiny, "--vary", "config.repl-backlog-size=16kb", "--seeds", "1", "--workers", "-3", "--out", filepath.Join(dir, "w")},
+		{"sweep", tiny, "--vary", "config.repl-backlog-size=16kb", "--seeds", "1", "--wall-limit", "-1s", "--out", filepath.Join(dir, "w")},
+		{"run", tiny, "--wall-limit", "-1s", "--out", filepath.Join(dir, "w")},
 		{"sweep", filepath.Join(dir, "missing.yaml")},
 		{"sweep", tiny, "--seeds", "1", "--vary", "config.repl-backlog-size=16kb,4mb", "--resume", "--out", whole},
 		{"sweep", tiny, "--seeds", "2", "--vary", "config.repl-backlog-size=16kb,8mb", "--resume", "--out", whole},
@@ -212,5 +215,46 @@ func TestSweepExitCodesInternalVsRefused(t *testing.T) {
 	code, _, stderr = runCLI("sweep", tiny, "--seeds", "1", "--resume", "--force", "--out", t.TempDir())
 	if code != 2 || !strings.Contains(stderr, "give one") {
 		t.Errorf("--resume --force: exit %d, %s", code, stderr)
+	}
+}
+
+// A sweep folder has one writer at a time: while sweep.lock is held by a
+// live process, sweep, resume, merge and report into the folder are
+// refused (exit 2) naming the lock file and its holder, and nothing in
+// the folder changes.
+func TestSweepFolderIsLocked(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "w")
+	args := []string{"sweep", tiny, "--vary", "config.repl-backlog-size=16kb", "--seeds", "1", "--workers", "1", "--out", dir}
+	if code, stdout, stderr := runCLI(args...); code != 0 {
+		t.Fatalf("sweep: exit %d\n%s%s", code, stdout, stderr)
+	}
+	results := readFile(t, filepath.Join(dir, "results.jsonl"))
+	host, _ := os.Hostname()
+	lock := filepath.Join(dir, "sweep.lock")
+	holder := fmt.Sprintf(`{"pid": %d, "host": %q, "start": "2026-12-02T08:00:00Z", "command": "simrun sweep elsewhere"}`, os.Getpid(), host)
+	writeFile(t, dir, "sweep.lock", holder)
+	for _, cmd := range [][]string{
+		append(args, "--force"),
+		append(args, "--resume", "--seeds", "2"),
+		{"merge", "--out", dir, dir + "-none"},
+		{"report", dir},
+	} {
+		code, _, stderr := runCLI(cmd...)
+		if code != 2 || !strings.Contains(stderr, lock) || !strings.Contains(stderr, fmt.Sprintf("pid %d on %s", os.Getpid(), host)) {
+			t.Errorf("%s while locked: exit %d, stderr %q; want 2 naming the lock and its holder", cmd[0], code, stderr)
+		}
+	}
+	if got := readFile(t, filepath.Join(dir, "results.jsonl")); !bytes.Equal(got, results) {
+		t.Error("results.jsonl changed while the folder was locked")
+	}
+	if got := string(readFile(t, lock)); got != holder {
+		t.Errorf("the holder's lock file changed: %q", got)
+	}
+	os.Remove(lock)
+	if code, stdout, stderr := runCLI(append(args, "--resume", "--seeds", "2")...); code != 0 {
+		t.Errorf("resume once the lock is gone: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(lock); !os.IsNotExist(err) {
+		t.Errorf("sweep.lock left behind: %v", err)
 	}
 }

@@ -1,11 +1,14 @@
 package sweep
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/replsim/replsim/scenarios/outdir"
 )
 
 // Missing is what a merge lacks: the runs of the plan that no directory
@@ -62,8 +65,9 @@ type shardDir struct {
 // has the most seeds, and target, or else the first shard's target), the
 // union of their records (sorted by run index), and their sessions. It
 // writes what it has even when runs are missing, and says which. dir may
-// not be one of the shards' directories: the merge would replace its
-// sweep.json, and with it the shard it holds.
+// not be one of the shards' directories, nor hold a shard at all, even
+// with force: the merge would replace its sweep.json, and with it the
+// shard it holds (a later --shard i/n --resume there would be refused).
 func Merge(dir string, shards []string, target string, force bool) (Missing, error) {
 	if len(shards) == 0 {
 		return Missing{}, refuse("merge needs at least one sweep directory")
@@ -72,6 +76,9 @@ func Merge(dir string, shards []string, target string, force bool) (Missing, err
 		if sameDir(dir, d) {
 			return Missing{}, refuse("--out %s is the directory of a shard being merged; merging into it would replace that shard's sweep.json: use another --out", dir)
 		}
+	}
+	if old, _, err := ReadDir(dir); err == nil && old.Shard != "" {
+		return Missing{}, refuse("--out %s holds shard %s of a sweep; merging into it would erase that shard, --force or not: name it among the directories to merge, and use another --out", dir, old.Shard)
 	}
 	if !force && HoldsRuns(dir) {
 		return Missing{}, refuse("--out %s already holds a sweep; merging into it would replace it: use another --out, or --force", dir)
@@ -123,24 +130,29 @@ func writeMerged(dir string, meta *Meta, byRun map[int]Record) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	f, err := os.Create(filepath.Join(dir, ResultsFile))
+	f, err := outdir.Create(filepath.Join(dir, ResultsFile))
 	if err != nil {
 		return err
 	}
+	w := bufio.NewWriter(f)
 	for _, r := range sortRecords(byRun) {
 		line, err := json.Marshal(r)
 		if err == nil {
-			_, err = f.Write(append(line, '\n'))
+			_, err = w.Write(append(line, '\n'))
 		}
 		if err != nil {
-			f.Close()
+			f.Abort()
 			return err
 		}
 	}
-	if err := f.Close(); err != nil {
+	if err := w.Flush(); err != nil {
+		f.Abort()
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, ScenarioFile), []byte(meta.Plan.Source), 0o644); err != nil {
+	if err := f.Commit(); err != nil {
+		return err
+	}
+	if err := outdir.WriteFile(filepath.Join(dir, ScenarioFile), []byte(meta.Plan.Source)); err != nil {
 		return err
 	}
 	return writeMeta(dir, meta)

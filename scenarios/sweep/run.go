@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/replsim/replsim/scenarios"
+	"github.com/replsim/replsim/scenarios/outdir"
 )
 
 // The files of a sweep's directory.
@@ -83,6 +84,8 @@ func (opts Options) Check() error {
 	switch {
 	case opts.Workers < 0:
 		return refuse("--workers %d: want 1 or more, or 0 for every core", opts.Workers)
+	case opts.WallLimit < 0:
+		return refuse("--wall-limit %s: want 0 (no limit) or more", opts.WallLimit)
 	case opts.Resume && opts.Force:
 		return refuse("--resume keeps a directory's runs and --force replaces them: give one")
 	}
@@ -124,11 +127,10 @@ func Run(ctx context.Context, p *Plan, opts Options) (*Tally, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(dir, ResultsFile), os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := openResults(dir)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
 
 	todo, skipped := p.todo(opts.Shard, done)
 	out := &Tally{Skipped: skipped, Total: len(todo)}
@@ -145,6 +147,9 @@ func Run(ctx context.Context, p *Plan, opts Options) (*Tally, error) {
 		}
 		return nil
 	})
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("closing %s: %w", f.Name(), cerr)
+	}
 	out.Elapsed = time.Since(start)
 	out.Interrupted = out.Ran < out.Total && err == nil
 	meta.Sessions = append(meta.Sessions, Session{Workers: workers, Runs: out.Ran, WallNs: int64(out.Elapsed), SimTimeNs: simTime})
@@ -181,14 +186,14 @@ func prepare(dir string, p *Plan, opts Options) (*Meta, map[int]bool, error) {
 		return nil, nil, err
 	}
 	if len(done) == 0 {
-		if err := os.WriteFile(filepath.Join(dir, ResultsFile), nil, 0o644); err != nil {
+		if err := outdir.WriteFile(filepath.Join(dir, ResultsFile), nil); err != nil {
 			return nil, nil, err
 		}
 	}
 	if err := writeMeta(dir, meta); err != nil {
 		return nil, nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, ScenarioFile), []byte(p.Source), 0o644); err != nil {
+	if err := outdir.WriteFile(filepath.Join(dir, ScenarioFile), []byte(p.Source)); err != nil {
 		return nil, nil, err
 	}
 	return meta, done, nil
@@ -212,6 +217,9 @@ func resumable(dir string, p *Plan, shard string) (*Meta, []Record, error) {
 		return nil, nil, refuse("%s holds another sweep (%s); resume it with the same file, --set, --vary and --shard, or use another --out", dir, old.Plan.describe(old.Shard))
 	case p.Seeds < old.Plan.Seeds:
 		return nil, nil, refuse("%s holds a sweep of %d seeds per point; resume it with --seeds %d or more (fewer would leave finished runs out), or use another --out", dir, old.Plan.Seeds, old.Plan.Seeds)
+	}
+	if err := plainFile(filepath.Join(dir, ResultsFile)); err != nil {
+		return nil, nil, &Refusal{Msg: err.Error()}
 	}
 	if err := cutPartialLine(filepath.Join(dir, ResultsFile)); err != nil {
 		return nil, nil, err
@@ -298,6 +306,28 @@ func runPool(ctx context.Context, p *Plan, dir string, todo []int, workers int, 
 	return firstErr
 }
 
+// openResults opens results.jsonl to append to it.
+func openResults(dir string) (*os.File, error) {
+	path := filepath.Join(dir, ResultsFile)
+	if err := plainFile(path); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)
+}
+
+// plainFile refuses a file a sweep would write in place (append to,
+// truncate) that is not a plain file: a link is not written through.
+func plainFile(path string) error {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a plain file (%s): a sweep does not write through it", path, st.Mode().Type())
+	}
+	return nil
+}
+
 func appendRecord(f *os.File, rec *Record) error {
 	line, err := json.Marshal(rec)
 	if err != nil {
@@ -305,6 +335,19 @@ func appendRecord(f *os.File, rec *Record) error {
 	}
 	_, err = f.Write(append(line, '\n'))
 	return err
+}
+
+// PanicError is a run that panicked: our bug. It ends the sweep; the
+// stack is kept for a file, not for the message.
+type PanicError struct {
+	Run   int
+	Seed  uint64
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("run %d (seed %d) panicked: %v", e.Run, e.Seed, e.Value)
 }
 
 type result struct {
@@ -324,7 +367,7 @@ func runOne(p *Plan, r int, hist *os.File, wallLimit time.Duration) (res result)
 		// A panic in one world is our bug: it ends the sweep as an error
 		// naming the run and where it happened, not the process.
 		if v := recover(); v != nil {
-			res = result{err: fmt.Errorf("run %d (seed %d) panicked: %v\n%s", r, seed, v, debug.Stack())}
+			res = result{err: &PanicError{Run: r, Seed: seed, Value: v, Stack: debug.Stack()}}
 		}
 	}()
 	s := p.specs[point]
@@ -379,11 +422,7 @@ func writeMeta(dir string, m *Meta) error {
 	if err != nil {
 		return err
 	}
-	tmp := filepath.Join(dir, MetaFile+".tmp")
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, filepath.Join(dir, MetaFile))
+	return outdir.WriteFile(filepath.Join(dir, MetaFile), append(b, '\n'))
 }
 
 // ReadDir reads a sweep's directory: its meta and its records, one per run

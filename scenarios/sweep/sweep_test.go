@@ -458,6 +458,11 @@ func TestMergeNamesWhatIsMissing(t *testing.T) {
 			t.Errorf("merge into %s: %v", out, err)
 		}
 	}
+	// Nor into a shard's folder that is not merged, even with force: the
+	// shard would lose its identity and its runs.
+	if _, err := Merge(shards[0], shards[1:], "", true); err == nil || !strings.Contains(err.Error(), "holds shard ") {
+		t.Errorf("merge --force into another shard's folder: %v", err)
+	}
 	if after, _ := os.ReadFile(filepath.Join(shards[0], MetaFile)); !bytes.Equal(after, before) {
 		t.Error("a refused merge changed the shard's sweep.json")
 	}
