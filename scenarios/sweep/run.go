@@ -132,6 +132,13 @@ func Run(ctx context.Context, p *Plan, opts Options) (*Tally, error) {
 		return nil, err
 	}
 
+	// History files a killed sweep left behind (runPool makes them).
+	if left, _ := filepath.Glob(filepath.Join(dir, ".history-*")); len(left) > 0 {
+		for _, name := range left {
+			os.Remove(name)
+		}
+	}
+
 	todo, skipped := p.todo(opts.Shard, done)
 	out := &Tally{Skipped: skipped, Total: len(todo)}
 	start := time.Now()

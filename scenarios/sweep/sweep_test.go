@@ -99,6 +99,13 @@ func TestWorkersDoNotChangeRecords(t *testing.T) {
 	var got [2][]Record
 	for i, w := range []int{1, 2} {
 		d := filepath.Join(dir, string(rune('a'+i)))
+		// A history file a killed sweep left behind is cleared away.
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, ".history-123"), []byte("left"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		runSweep(t, context.Background(), p, Options{Dir: d, Workers: w})
 		got[i] = records(t, d)
 		// The workers' history files are gone.
