@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"fmt"
 	"math"
 	"runtime"
 	"sort"
@@ -68,6 +69,9 @@ type Linearizability struct {
 	// Explanation names the key, the operations and the faults around
 	// them, for the first illegal key.
 	Explanation string `json:"explanation,omitempty"`
+	// Inconclusive says why an inconclusive check stopped: its time ran
+	// out, or its memory passed Options.MemoryLimit.
+	Inconclusive string `json:"inconclusive,omitempty"`
 
 	illegal []*partition // for the visualization
 	history []Op
@@ -110,7 +114,15 @@ type Options struct {
 	// Skip leaves linearizability out (result "not checked"); the
 	// invariants are still checked.
 	Skip bool
+	// MemoryLimit bounds the heap in use while porcupine searches (its
+	// search can grow to gigabytes on one hot key within its time): past
+	// it the search is stopped and the result is inconclusive (0: 4 GiB;
+	// the history itself counts too).
+	MemoryLimit uint64
 }
+
+// DefaultMemoryLimit is Options.MemoryLimit's default.
+const DefaultMemoryLimit = 4 << 30
 
 func (o Options) withDefaults() Options {
 	if o.Timeout <= 0 {
@@ -121,6 +133,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.MemoryLimit == 0 {
+		o.MemoryLimit = DefaultMemoryLimit
 	}
 	return o
 }
@@ -176,6 +191,17 @@ func CheckLinearizable(history []Op, opts Options) *Linearizability {
 	}
 	sort.SliceStable(order, func(a, b int) bool { return len(parts[order[a]].hist) > len(parts[order[b]].hist) })
 	deadline := time.Now().Add(opts.Timeout)
+	guard := newMemoryGuard(opts.MemoryLimit)
+	defer guard.close()
+	model := kvModel
+	model.Step = func(state, input, output any) (bool, any) {
+		if guard.tripped.Load() {
+			// Fail every step: porcupine backtracks to the start and gives
+			// up, adding nothing to its cache on the way.
+			return false, state
+		}
+		return kvStep(state, input, output)
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < min(opts.Workers, len(parts)); w++ {
@@ -189,12 +215,15 @@ func CheckLinearizable(history []Op, opts Options) *Linearizability {
 				}
 				p := parts[order[i]]
 				left := time.Until(deadline)
-				if left <= 0 {
+				if left <= 0 || guard.tripped.Load() {
 					p.result = porcupine.Unknown
 					continue
 				}
 				ops := p.operations(history)
-				p.result = porcupine.CheckOperationsTimeout(kvModel, ops, left)
+				p.result = porcupine.CheckOperationsTimeout(model, ops, left)
+				if guard.tripped.Load() {
+					p.result = porcupine.Unknown
+				}
 				if p.result == porcupine.Illegal {
 					p.ops = ops
 				}
@@ -202,6 +231,7 @@ func CheckLinearizable(history []Op, opts Options) *Linearizability {
 		}()
 	}
 	wg.Wait()
+	guard.close()
 
 	l.Result = ResultOK
 	inconclusive := false
@@ -228,6 +258,10 @@ func CheckLinearizable(history []Op, opts Options) *Linearizability {
 		}
 	case inconclusive:
 		l.Result = ResultInconclusive
+		l.Inconclusive = fmt.Sprintf("the check ran out of time (%s)", opts.Timeout)
+		if guard.tripped.Load() {
+			l.Inconclusive = fmt.Sprintf("the check's memory passed its bound (%d MiB of heap)", opts.MemoryLimit>>20)
+		}
 	}
 	return l
 }

@@ -18,10 +18,10 @@ type HistoryVerdict struct {
 }
 
 // CheckHistoryFile reads a history file (the format of history.json,
-// documented in package checker) and checks it within timeout (0: 30s).
-// A file that cannot be read or parsed is an error naming the line and
-// column.
-func CheckHistoryFile(path string, timeout time.Duration) (*HistoryVerdict, error) {
+// documented in package checker) and checks it within timeout (0: 30s)
+// and a heap of maxMemory bytes (0: checker.DefaultMemoryLimit). A file
+// that cannot be read or parsed is an error naming the line and column.
+func CheckHistoryFile(path string, timeout time.Duration, maxMemory uint64) (*HistoryVerdict, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -31,12 +31,12 @@ func CheckHistoryFile(path string, timeout time.Duration) (*HistoryVerdict, erro
 	if err != nil {
 		return nil, err
 	}
-	v := checker.Check(checker.Input{History: ops}, checker.Options{Timeout: timeout})
+	v := checker.Check(checker.Input{History: ops}, checker.Options{Timeout: timeout, MemoryLimit: maxMemory})
 	return &HistoryVerdict{File: path, Ops: len(ops), Verdict: v}, nil
 }
 
 // Linearizable reports true or false, or nil when the check was
-// inconclusive (it ran out of time).
+// inconclusive (it ran out of time or memory).
 func (h *HistoryVerdict) Linearizable() *bool { return h.Verdict.Linearizability.Linearizable() }
 
 // InvariantsOK reports whether the reads sent to replicas read the past.

@@ -224,7 +224,7 @@ var Figures = []Figure{
 		Doc:   "At the end every node was up and every replica linked, caught up and holding the master's data.",
 		value: func(r *Record) Value { return knownBool(r.Facts.Converged) }},
 	{Name: "linearizable", Kind: KindBool, Agg: AggCountTrue, Group: "checks", Expectable: true,
-		Doc: "Porcupine found the master's history (plus a read of every key at the end) linearizable; unknown when the check was left out (sweeps) or ran out of time.",
+		Doc: "Porcupine found the master's history (plus a read of every key at the end) linearizable; unknown when the check was left out (sweeps) or ran out of time or memory.",
 		value: func(r *Record) Value {
 			if l := r.Verdict.Linearizability.Linearizable(); l != nil {
 				return knownBool(*l)

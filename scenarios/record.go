@@ -50,7 +50,7 @@ type ExpectationResult struct {
 	Want string `json:"want"`
 	Got  string `json:"got"`
 	OK   bool   `json:"ok"`
-	// Inconclusive: the linearizability check ran out of time. Neither a
+	// Inconclusive: the linearizability check ran out of time or memory. Neither a
 	// pass nor a failure: OK stays true so that it never fails a run.
 	Inconclusive bool `json:"inconclusive,omitempty"`
 }

@@ -182,7 +182,7 @@ func (r *Record) check(e spec.Expectation) ExpectationResult {
 	v := r.Figures.Get(e.Name)
 	switch {
 	case !v.Known && e.Name == "linearizable" && r.Verdict.Linearizability.Result == checker.ResultInconclusive:
-		er.Got, er.OK, er.Inconclusive = "inconclusive (the check ran out of time)", true, true
+		er.Got, er.OK, er.Inconclusive = "inconclusive ("+r.Verdict.Linearizability.Inconclusive+")", true, true
 		return er
 	case !v.Known:
 		er.Got = "not checked"

@@ -16,8 +16,9 @@ import (
 
 func checkCommand(stdout io.Writer, site *crashSite) *cobra.Command {
 	var (
-		out     string
-		timeout time.Duration
+		out       string
+		timeout   time.Duration
+		maxMemory string
 	)
 	cmd := &cobra.Command{
 		Use:   "check HISTORY.json",
@@ -35,7 +36,7 @@ the directory of the file).
 A history that is not linearizable, or in which a read sent to a replica
 returned a value from the future, fails (exit 1); a malformed file or a bad
 flag is bad input, and the error names its line and column (exit 2); a check
-that runs out of time is inconclusive (exit 3). An --out that cannot be made
+that runs out of time or past --max-memory is inconclusive (exit 3). An --out that cannot be made
 or history.html that cannot be written is an output error, printed after the
 verdict: exit 4, or 1 when the verdict failed, so that a violation is never
 hidden.
@@ -48,7 +49,11 @@ hidden.
 			}
 			dir := cmp.Or(out, filepath.Dir(args[0]))
 			site.dir = dir
-			v, err := scenarios.CheckHistoryFile(args[0], timeout)
+			limit, err := scenarios.ParseSize(maxMemory)
+			if err != nil || limit <= 0 {
+				return badInput(fmt.Errorf("--max-memory %s: want a size such as 2gb or 512mb", maxMemory))
+			}
+			v, err := scenarios.CheckHistoryFile(args[0], timeout, uint64(limit))
 			if err != nil {
 				return badInput(err)
 			}
@@ -73,7 +78,7 @@ hidden.
 				fmt.Fprintln(stdout, "verdict: a read sent to a replica returned a value from the future")
 				code = exitFailed
 			case lin == nil:
-				fmt.Fprintln(stdout, "verdict: inconclusive (the check ran out of time)")
+				fmt.Fprintf(stdout, "verdict: inconclusive (%s)\n", v.Verdict.Linearizability.Inconclusive)
 				code = exitInconclusive
 			default:
 				fmt.Fprintln(stdout, "verdict: linearizable")
@@ -91,6 +96,7 @@ hidden.
 	}
 	cmd.Flags().StringVar(&out, "out", "", "directory for history.html (default: the directory of the file)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "wall-clock budget of the check; past it the verdict is inconclusive")
+	cmd.Flags().StringVar(&maxMemory, "max-memory", "4gb", "heap the check may use (the history included); past it the verdict is inconclusive")
 	return cmd
 }
 

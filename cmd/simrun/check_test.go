@@ -76,6 +76,17 @@ func TestCheckExitCodes(t *testing.T) {
 		t.Errorf("no time: exit %d\n%s", code, stdout)
 	}
 
+	// The heap is past the bound from the start: inconclusive, exit 3,
+	// saying why; a bound that is not a size is a bad flag.
+	if code, stdout, _ := runCLI("check", good, "--max-memory", "1"); code != 3 || !strings.Contains(stdout, "verdict: inconclusive (the check's memory passed its bound") {
+		t.Errorf("no memory: exit %d\n%s", code, stdout)
+	}
+	for _, bad := range []string{"lots", "0", "-1gb"} {
+		if code, _, stderr := runCLI("check", good, "--max-memory", bad); code != 2 || !strings.Contains(stderr, "--max-memory "+bad) {
+			t.Errorf("--max-memory %s: exit %d, stderr %q", bad, code, stderr)
+		}
+	}
+
 	for _, tc := range []struct{ text, want string }{
 		{"[\n  {\"client\": \"c1\",, \"op\": \"get\"}\n]", "malformed.json:2:19: invalid character ','"},
 		{"[\n  {\"client\": \"c1\", \"op\": \"frob\", \"outcome\": \"ok\"}\n]", `malformed.json:2:3: operation 1: op "frob"`},

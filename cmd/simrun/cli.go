@@ -26,7 +26,7 @@ const (
 	exitOK           = 0 // every expectation holds (simrun check: the history is linearizable)
 	exitFailed       = 1 // an expectation fails (simrun check: not linearizable, or a replica read from the future)
 	exitBadInput     = 2 // bad input: a file, a flag, a --set, an argument, an --out in use
-	exitInconclusive = 3 // a check ran out of time: neither a pass nor a failure
+	exitInconclusive = 3 // a check ran out of time or memory: neither a pass nor a failure
 	exitInternal     = 4 // an internal error: a run that failed or panicked, artifacts that could not be written
 	// 130 (interrupted by Ctrl-C or SIGTERM) is exitInterrupted, in sweep.go.
 )
