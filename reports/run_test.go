@@ -51,7 +51,7 @@ func TestViolationIsExplainedAndDrawn(t *testing.T) {
 	}
 	// history.json holds what was checked, final reads included: checked
 	// on its own it gives the same verdict.
-	v, err := scenarios.CheckHistoryFile(filepath.Join(dir, "history.json"), 0)
+	v, err := scenarios.CheckHistoryFile(filepath.Join(dir, "history.json"), 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
