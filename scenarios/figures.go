@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/replsim/replsim/checker"
 )
 
 // figures.go is the one definition of every figure of a run: its name,
@@ -201,24 +203,12 @@ var Figures = []Figure{
 		Doc:   "Reads sent to replicas that returned a value older than the master's at the time of the call.",
 		value: func(r *Record) Value { return known(r.writes.stale) }},
 
-	{Name: "write_latency_p50", Kind: KindDuration, Unit: "s", Agg: AggMax, Group: "latency", Expectable: true,
-		Doc:   "Writes (SET, APPEND, DEL, INCR) answered (an error included): the median of the time from call to reply, in virtual time (to 1/64); 0 without any. A sweep keeps the largest of its runs.",
-		value: func(r *Record) Value { return known(r.writes.writeLat.Quantile(0.5)) }},
-	{Name: "write_latency_p99", Kind: KindDuration, Unit: "s", Agg: AggMax, Group: "latency", Expectable: true,
-		Doc:   "Writes (SET, APPEND, DEL, INCR) answered (an error included): the 99th percentile of the time from call to reply, in virtual time (to 1/64); 0 without any. A sweep keeps the largest of its runs.",
-		value: func(r *Record) Value { return known(r.writes.writeLat.Quantile(0.99)) }},
-	{Name: "write_latency_max", Kind: KindDuration, Unit: "s", Agg: AggMax, Group: "latency", Expectable: true,
-		Doc:   "Writes (SET, APPEND, DEL, INCR) answered (an error included): the largest of the time from call to reply, in virtual time (exact); 0 without any. A sweep keeps the largest of its runs.",
-		value: func(r *Record) Value { return known(r.writes.writeLat.Max()) }},
-	{Name: "read_latency_p50", Kind: KindDuration, Unit: "s", Agg: AggMax, Group: "latency", Expectable: true,
-		Doc:   "Reads (GET, from the master or a replica) answered (an error included): the median of the time from call to reply, in virtual time (to 1/64); 0 without any. A sweep keeps the largest of its runs.",
-		value: func(r *Record) Value { return known(r.writes.readLat.Quantile(0.5)) }},
-	{Name: "read_latency_p99", Kind: KindDuration, Unit: "s", Agg: AggMax, Group: "latency", Expectable: true,
-		Doc:   "Reads (GET, from the master or a replica) answered (an error included): the 99th percentile of the time from call to reply, in virtual time (to 1/64); 0 without any. A sweep keeps the largest of its runs.",
-		value: func(r *Record) Value { return known(r.writes.readLat.Quantile(0.99)) }},
-	{Name: "read_latency_max", Kind: KindDuration, Unit: "s", Agg: AggMax, Group: "latency", Expectable: true,
-		Doc:   "Reads (GET, from the master or a replica) answered (an error included): the largest of the time from call to reply, in virtual time (exact); 0 without any. A sweep keeps the largest of its runs.",
-		value: func(r *Record) Value { return known(r.writes.readLat.Max()) }},
+	latencyFigure("write", "Writes (SET, APPEND, DEL, INCR)", "p50", func(l *checker.Latencies) int64 { return l.Quantile(0.5) }),
+	latencyFigure("write", "Writes (SET, APPEND, DEL, INCR)", "p99", func(l *checker.Latencies) int64 { return l.Quantile(0.99) }),
+	latencyFigure("write", "Writes (SET, APPEND, DEL, INCR)", "max", (*checker.Latencies).Max),
+	latencyFigure("read", "Reads (GET, from the master or a replica)", "p50", func(l *checker.Latencies) int64 { return l.Quantile(0.5) }),
+	latencyFigure("read", "Reads (GET, from the master or a replica)", "p99", func(l *checker.Latencies) int64 { return l.Quantile(0.99) }),
+	latencyFigure("read", "Reads (GET, from the master or a replica)", "max", (*checker.Latencies).Max),
 
 	{Name: "converged", Kind: KindBool, Agg: AggCountTrue, Group: "checks", Expectable: true,
 		Doc:   "At the end every node was up and every replica linked, caught up and holding the master's data.",
@@ -240,6 +230,25 @@ var Figures = []Figure{
 			}
 			return known(n)
 		}},
+}
+
+// latencyFigure is the figure <kind>_latency_<stat> (kind "read" or
+// "write"; stat p50, p99 or max) of the record's latency histograms.
+func latencyFigure(kind, what, stat string, of func(*checker.Latencies) int64) Figure {
+	which := map[string]string{"p50": "the median", "p99": "the 99th percentile", "max": "the largest"}[stat]
+	precision := "to 1/64"
+	if stat == "max" {
+		precision = "exact"
+	}
+	return Figure{Name: kind + "_latency_" + stat, Kind: KindDuration, Unit: "s", Agg: AggMax, Group: "latency", Expectable: true,
+		Doc: what + " answered (an error included): " + which + " of the time from call to reply, in virtual time (" + precision +
+			"); 0 without any. A sweep keeps the largest of its runs.",
+		value: func(r *Record) Value {
+			if kind == "read" {
+				return known(of(&r.writes.readLat))
+			}
+			return known(of(&r.writes.writeLat))
+		}}
 }
 
 // FigureByName returns the figure of the table with that name.
