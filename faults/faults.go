@@ -122,15 +122,37 @@ type Dist struct {
 // Fixed returns the distribution that always gives d.
 func Fixed(d time.Duration) Dist { return Dist{Min: d, Max: d} }
 
-// Draw returns one duration.
+// maxDraw bounds a drawn duration, so that an exponential draw with a
+// huge mean saturates instead of overflowing into a negative duration.
+const maxDraw = time.Duration(math.MaxInt64 / 2)
+
+// Draw returns one duration, in [Min, Max] or in [0, maxDraw] for an
+// exponential. It is safe for any Min and Max, up to the limits of int64
+// (scenario files bound them far lower).
 func (d Dist) Draw(r *rand.Rand) time.Duration {
 	if d.Exponential {
-		return time.Duration(r.ExpFloat64() * float64(d.Mean))
+		f := r.ExpFloat64() * float64(d.Mean)
+		if !(f > 0) {
+			return 0
+		}
+		if f >= float64(maxDraw) {
+			return maxDraw
+		}
+		return time.Duration(f)
 	}
 	if d.Max <= d.Min {
 		return d.Min
 	}
-	return d.Min + time.Duration(r.Int64N(int64(d.Max-d.Min)+1))
+	// The span is counted in uint64, where Max-Min cannot overflow; the
+	// sum wraps back into [Min, Max] in int64.
+	span := uint64(d.Max) - uint64(d.Min)
+	var x uint64
+	if span == math.MaxUint64 {
+		x = r.Uint64()
+	} else {
+		x = r.Uint64N(span + 1)
+	}
+	return d.Min + time.Duration(x)
 }
 
 func (d Dist) String() string {

@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -77,5 +78,33 @@ func TestExpandRejectsRunaway(t *testing.T) {
 	_, err := Expand([]Schedule{{Action: Action{Verb: Pause, Node: "r1"}, Every: time.Nanosecond}}, time.Hour, rand.New(rand.NewPCG(1, 1)))
 	if err == nil {
 		t.Fatal("a nanosecond period over an hour must be refused")
+	}
+}
+
+// Draw stays inside its range for any bounds, including spans that do not
+// fit in an int64 and exponential means whose draws would overflow one;
+// it used to panic in Int64N for 0..MaxInt64.
+func TestDrawExtremes(t *testing.T) {
+	const maxD = time.Duration(math.MaxInt64)
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, d := range []Dist{
+		{Min: 0, Max: maxD},
+		{Min: -maxD - 1, Max: maxD},
+		{Min: maxD - 1, Max: maxD},
+		{Min: -maxD - 1, Max: -maxD},
+	} {
+		for range 1000 {
+			if got := d.Draw(r); got < d.Min || got > d.Max {
+				t.Fatalf("%s drew %d", d, got)
+			}
+		}
+	}
+	for _, mean := range []time.Duration{maxD, maxD / 2, -time.Second} {
+		d := Dist{Exponential: true, Mean: mean}
+		for range 1000 {
+			if got := d.Draw(r); got < 0 || got > maxDraw {
+				t.Fatalf("%s drew %d", d, got)
+			}
+		}
 	}
 }
