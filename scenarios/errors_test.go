@@ -65,6 +65,7 @@ func TestBadInput(t *testing.T) {
 		{"no client", base + "workload: {clients: 2, rate: 10}\nfaults:\n  - {at: 10s, disconnect: [m1, c3], for: 1s}\n", "t.yaml:9:32: no client \"c3\" (the workload has 2 clients)"},
 		{"rate NaN", base + "workload:\n  rate: NaN\n", "t.yaml:8:9: \"NaN\" is not a finite number"},
 		{"rate yaml infinity", base + "workload:\n  rate: .inf\n", "t.yaml:8:9: \".inf\" is not a finite number"},
+		{"rate too small", base + "workload:\n  rate: 1e-300\n", "t.yaml:8:9: rate 1e-300 is below 0.001 operations per second (0 means no steady load)"},
 		{"rate too large for a float", base + "workload:\n  rate: 1e400\n", "t.yaml:8:9: \"1e400\" is not a finite number"},
 		{"value-size zero", base + "workload:\n  value-size: 0\n", "t.yaml:8:15: value-size must be between 1 byte and 512mb (Redis's proto-max-bulk-len)"},
 		{"value-size above proto-max-bulk-len", base + "workload:\n  value-size: 513mb\n", "t.yaml:8:15: value-size must be between 1 byte and 512mb"},
