@@ -199,9 +199,34 @@ func (e Event) String() string {
 	return e.Action.String()
 }
 
-// maxEvents bounds the expansion of one schedule, so that a tiny period
+// MaxEvents bounds the expansion of the schedules, so that a tiny period
 // over a long run is an error rather than a hang.
-const maxEvents = 1_000_000
+const MaxEvents = 1_000_000
+
+// ExpectedEvents is how many events s gives in [0, phase): exactly, for a
+// fixed or repeating schedule; on average, for a random one. Loaders
+// compare the sum with MaxEvents to refuse schedules that Expand would.
+func (s Schedule) ExpectedEvents(phase time.Duration) float64 {
+	until := s.Until
+	if until == 0 || until > phase {
+		until = phase
+	}
+	switch {
+	case s.Every > 0:
+		if until <= s.From {
+			return 0
+		}
+		return float64((until-s.From-1)/s.Every) + 1
+	case s.MeanEvery > 0:
+		if until <= s.From {
+			return 0
+		}
+		return float64(until-s.From) / float64(s.MeanEvery)
+	case s.At < phase:
+		return 1
+	}
+	return 0
+}
 
 // Expand turns schedules into events within [0, phase), ordered by time and
 // then by schedule order. Random schedules draw from r, in schedule order,
@@ -214,8 +239,8 @@ func Expand(schedules []Schedule, phase time.Duration, r *rand.Rand) ([]Event, e
 			until = phase
 		}
 		add := func(at time.Duration) error {
-			if len(out) >= maxEvents {
-				return fmt.Errorf("fault %d expands to more than %d events", i+1, maxEvents)
+			if len(out) >= MaxEvents {
+				return fmt.Errorf("fault %d expands to more than %d events", i+1, MaxEvents)
 			}
 			ev := Event{At: at, Action: s.Action, Index: i}
 			if s.Action.Lasting() {
@@ -226,8 +251,8 @@ func Expand(schedules []Schedule, phase time.Duration, r *rand.Rand) ([]Event, e
 		}
 		switch {
 		case s.Every > 0:
-			if until > s.From && int64((until-s.From-1)/s.Every)+1 > int64(maxEvents-len(out)) {
-				return nil, fmt.Errorf("fault %d expands to more than %d events", i+1, maxEvents)
+			if until > s.From && int64((until-s.From-1)/s.Every)+1 > int64(MaxEvents-len(out)) {
+				return nil, fmt.Errorf("fault %d expands to more than %d events", i+1, MaxEvents)
 			}
 			for at := s.From; at < until; at += s.Every {
 				if err := add(at); err != nil {

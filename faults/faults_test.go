@@ -108,3 +108,26 @@ func TestDrawExtremes(t *testing.T) {
 		}
 	}
 }
+
+// ExpectedEvents counts a fixed or repeating schedule's events exactly, as
+// Expand gives them, so that a loader can refuse what Expand would.
+func TestExpectedEventsMatchesExpand(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		phase := time.Duration(rapid.Int64Range(1, 1000).Draw(t, "phase"))
+		s := Schedule{Action: Action{Verb: Crash, Node: "r1"}}
+		if rapid.Bool().Draw(t, "every") {
+			s.Every = time.Duration(rapid.Int64Range(1, 100).Draw(t, "every"))
+			s.From = time.Duration(rapid.Int64Range(0, 1100).Draw(t, "from"))
+			s.Until = time.Duration(rapid.Int64Range(0, 1100).Draw(t, "until"))
+		} else {
+			s.At = time.Duration(rapid.Int64Range(0, 1100).Draw(t, "at"))
+		}
+		evs, err := Expand([]Schedule{s}, phase, rand.New(rand.NewPCG(1, 2)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.ExpectedEvents(phase); got != float64(len(evs)) {
+			t.Fatalf("ExpectedEvents %v, Expand gave %d", got, len(evs))
+		}
+	})
+}

@@ -65,6 +65,8 @@ func TestBadInput(t *testing.T) {
 		{"no client", base + "workload: {clients: 2, rate: 10}\nfaults:\n  - {at: 10s, disconnect: [m1, c3], for: 1s}\n", "t.yaml:9:32: no client \"c3\" (the workload has 2 clients)"},
 		{"rate NaN", base + "workload:\n  rate: NaN\n", "t.yaml:8:9: \"NaN\" is not a finite number"},
 		{"rate yaml infinity", base + "workload:\n  rate: .inf\n", "t.yaml:8:9: \".inf\" is not a finite number"},
+		{"every too often", base + "faults:\n  - {every: 1ns, pause: r1, for: 1ns}\n", "t.yaml:8:5: the faults so far come to 60000000000 events, more than 500000: fewer or rarer faults"},
+		{"random too often", base + "faults:\n  - {at: 1s, crash: r1}\n  - {random: pause, node: r1, mean-every: 100us, for: 1ns}\n", "t.yaml:9:5: the faults so far come to 600001 events, more than 500000"},
 		{"rate too small", base + "workload:\n  rate: 1e-300\n", "t.yaml:8:9: rate 1e-300 is below 0.001 operations per second (0 means no steady load)"},
 		{"rate too large for a float", base + "workload:\n  rate: 1e400\n", "t.yaml:8:9: \"1e400\" is not a finite number"},
 		{"value-size zero", base + "workload:\n  value-size: 0\n", "t.yaml:8:15: value-size must be between 1 byte and 512mb (Redis's proto-max-bulk-len)"},
