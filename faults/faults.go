@@ -122,15 +122,37 @@ type Dist struct {
 // Fixed returns the distribution that always gives d.
 func Fixed(d time.Duration) Dist { return Dist{Min: d, Max: d} }
 
-// Draw returns one duration.
+// maxDraw bounds a drawn duration, so that an exponential draw with a
+// huge mean saturates instead of overflowing into a negative duration.
+const maxDraw = time.Duration(math.MaxInt64 / 2)
+
+// Draw returns one duration, in [Min, Max] or in [0, maxDraw] for an
+// exponential. It is safe for any Min and Max, up to the limits of int64
+// (scenario files bound them far lower).
 func (d Dist) Draw(r *rand.Rand) time.Duration {
 	if d.Exponential {
-		return time.Duration(r.ExpFloat64() * float64(d.Mean))
+		f := r.ExpFloat64() * float64(d.Mean)
+		if !(f > 0) {
+			return 0
+		}
+		if f >= float64(maxDraw) {
+			return maxDraw
+		}
+		return time.Duration(f)
 	}
 	if d.Max <= d.Min {
 		return d.Min
 	}
-	return d.Min + time.Duration(r.Int64N(int64(d.Max-d.Min)+1))
+	// The span is counted in uint64, where Max-Min cannot overflow; the
+	// sum wraps back into [Min, Max] in int64.
+	span := uint64(d.Max) - uint64(d.Min)
+	var x uint64
+	if span == math.MaxUint64 {
+		x = r.Uint64()
+	} else {
+		x = r.Uint64N(span + 1)
+	}
+	return d.Min + time.Duration(x)
 }
 
 func (d Dist) String() string {
@@ -177,9 +199,34 @@ func (e Event) String() string {
 	return e.Action.String()
 }
 
-// maxEvents bounds the expansion of one schedule, so that a tiny period
+// MaxEvents bounds the expansion of the schedules, so that a tiny period
 // over a long run is an error rather than a hang.
-const maxEvents = 1_000_000
+const MaxEvents = 1_000_000
+
+// ExpectedEvents is how many events s gives in [0, phase): exactly, for a
+// fixed or repeating schedule; on average, for a random one. Loaders
+// compare the sum with MaxEvents to refuse schedules that Expand would.
+func (s Schedule) ExpectedEvents(phase time.Duration) float64 {
+	until := s.Until
+	if until == 0 || until > phase {
+		until = phase
+	}
+	switch {
+	case s.Every > 0:
+		if until <= s.From {
+			return 0
+		}
+		return float64((until-s.From-1)/s.Every) + 1
+	case s.MeanEvery > 0:
+		if until <= s.From {
+			return 0
+		}
+		return float64(until-s.From) / float64(s.MeanEvery)
+	case s.At < phase:
+		return 1
+	}
+	return 0
+}
 
 // Expand turns schedules into events within [0, phase), ordered by time and
 // then by schedule order. Random schedules draw from r, in schedule order,
@@ -192,8 +239,8 @@ func Expand(schedules []Schedule, phase time.Duration, r *rand.Rand) ([]Event, e
 			until = phase
 		}
 		add := func(at time.Duration) error {
-			if len(out) >= maxEvents {
-				return fmt.Errorf("fault %d expands to more than %d events", i+1, maxEvents)
+			if len(out) >= MaxEvents {
+				return fmt.Errorf("fault %d expands to more than %d events", i+1, MaxEvents)
 			}
 			ev := Event{At: at, Action: s.Action, Index: i}
 			if s.Action.Lasting() {
@@ -204,8 +251,8 @@ func Expand(schedules []Schedule, phase time.Duration, r *rand.Rand) ([]Event, e
 		}
 		switch {
 		case s.Every > 0:
-			if until > s.From && int64((until-s.From-1)/s.Every)+1 > int64(maxEvents-len(out)) {
-				return nil, fmt.Errorf("fault %d expands to more than %d events", i+1, maxEvents)
+			if until > s.From && int64((until-s.From-1)/s.Every)+1 > int64(MaxEvents-len(out)) {
+				return nil, fmt.Errorf("fault %d expands to more than %d events", i+1, MaxEvents)
 			}
 			for at := s.From; at < until; at += s.Every {
 				if err := add(at); err != nil {

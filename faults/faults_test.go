@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -78,4 +79,55 @@ func TestExpandRejectsRunaway(t *testing.T) {
 	if err == nil {
 		t.Fatal("a nanosecond period over an hour must be refused")
 	}
+}
+
+// Draw stays inside its range for any bounds, including spans that do not
+// fit in an int64 and exponential means whose draws would overflow one;
+// it used to panic in Int64N for 0..MaxInt64.
+func TestDrawExtremes(t *testing.T) {
+	const maxD = time.Duration(math.MaxInt64)
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, d := range []Dist{
+		{Min: 0, Max: maxD},
+		{Min: -maxD - 1, Max: maxD},
+		{Min: maxD - 1, Max: maxD},
+		{Min: -maxD - 1, Max: -maxD},
+	} {
+		for range 1000 {
+			if got := d.Draw(r); got < d.Min || got > d.Max {
+				t.Fatalf("%s drew %d", d, got)
+			}
+		}
+	}
+	for _, mean := range []time.Duration{maxD, maxD / 2, -time.Second} {
+		d := Dist{Exponential: true, Mean: mean}
+		for range 1000 {
+			if got := d.Draw(r); got < 0 || got > maxDraw {
+				t.Fatalf("%s drew %d", d, got)
+			}
+		}
+	}
+}
+
+// ExpectedEvents counts a fixed or repeating schedule's events exactly, as
+// Expand gives them, so that a loader can refuse what Expand would.
+func TestExpectedEventsMatchesExpand(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		phase := time.Duration(rapid.Int64Range(1, 1000).Draw(t, "phase"))
+		s := Schedule{Action: Action{Verb: Crash, Node: "r1"}}
+		if rapid.Bool().Draw(t, "every") {
+			s.Every = time.Duration(rapid.Int64Range(1, 100).Draw(t, "every"))
+			s.From = time.Duration(rapid.Int64Range(0, 1100).Draw(t, "from"))
+			s.Until = time.Duration(rapid.Int64Range(0, 1100).Draw(t, "until"))
+		} else {
+			s.At = time.Duration(rapid.Int64Range(0, 1100).Draw(t, "at"))
+		}
+		evs, err := Expand([]Schedule{s}, phase, rand.New(rand.NewPCG(1, 2)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.ExpectedEvents(phase); got != float64(len(evs)) {
+			t.Fatalf("ExpectedEvents %v, Expand gave %d", got, len(evs))
+		}
+	})
 }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -201,6 +202,9 @@ func ParseDuration(s string, unit time.Duration) (time.Duration, error) {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		if n < 0 {
 			return 0, fmt.Errorf("negative duration %q", s)
+		}
+		if n > int64(math.MaxInt64/unit) {
+			return 0, fmt.Errorf("duration %q out of range", s)
 		}
 		return time.Duration(n) * unit, nil
 	}

@@ -22,6 +22,24 @@ func TestParseBytesRedisUnits(t *testing.T) {
 	}
 }
 
+// A plain number of seconds too large for a time.Duration is refused; it
+// used to wrap around (repl-timeout 92233720368 read as -547ms).
+func TestParseDurationRange(t *testing.T) {
+	for in, want := range map[string]time.Duration{
+		"60": time.Minute, "500ms": 500 * time.Millisecond, "0": 0,
+		"9223372036": 9223372036 * time.Second,
+	} {
+		if got, err := ParseDuration(in, time.Second); err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %s, %v; want %s", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"92233720368", "9223372036854775807", "-1", "NaN", "1e9", "Inf"} {
+		if d, err := ParseDuration(bad, time.Second); err == nil {
+			t.Errorf("ParseDuration(%q) = %s, accepted", bad, d)
+		}
+	}
+}
+
 // The effective configuration prints in redis.conf form and parses back to
 // the same configuration.
 func TestConfigLinesRoundTrip(t *testing.T) {

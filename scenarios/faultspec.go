@@ -15,10 +15,16 @@ import (
 // known selectors, a length for faults that last, and times inside the
 // fault phase.
 func (s builder) validateFaults(f *fileYAML) error {
+	events := 0.0
 	for _, fy := range f.Faults {
 		sch, err := s.fault(&fy)
 		if err != nil {
 			return err
+		}
+		// Half the bound, so that a random schedule, whose count varies,
+		// never reaches it at run time.
+		if events += sch.ExpectedEvents(s.Duration); events > faults.MaxEvents/2 {
+			return errAt(fy.tok, fmt.Sprintf("the faults so far come to %.0f events, more than %d: fewer or rarer faults", events, faults.MaxEvents/2))
 		}
 		s.Faults = append(s.Faults, sch)
 	}

@@ -71,6 +71,14 @@ func TestSetErrorsNameTheFlag(t *testing.T) {
 		{"duration=5", `--set duration=5: duration "5" needs a unit`},
 		{"workload.rate", `--set workload.rate: want KEY=VALUE`},
 		{"!x=1", `--set !x=1: "!x" is not a key of the format`},
+		{"#x=1", `--set #x=1: "#x" is not a key of the format`},
+		{"- x=1", `--set - x=1: "- x" is not a key of the format`},
+		{"&a=1", `--set &a=1: "&a" is not a key of the format`},
+		{"*a=1", `--set *a=1: "*a" is not a key of the format`},
+		{"!x.y=1", `--set !x.y=1: "!x" is not a key of the format`},
+		{"workload.!x=1", `--set workload.!x=1: "!x" is not a key of the format`},
+		{"workload.rate=.nan", `--set workload.rate=.nan: ".nan" is not a finite number`},
+		{"config.repl-timeout=92233720368", `--set config.repl-timeout=92233720368: repl-timeout: duration "92233720368" out of range`},
 		{"duration.x=1", `--set duration.x=1: duration is a single value`},
 	} {
 		ov, err := SetArgs(tc.set)

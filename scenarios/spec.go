@@ -444,6 +444,7 @@ func (s builder) validateWork(f *fileYAML) error {
 // memory, is refused before it starts rather than found out hours later.
 const (
 	maxSimTime       = 24 * time.Hour // duration + heal-timeout
+	minRatePerSec    = 0.001          // a positive workload rate
 	maxKeySpaceBytes = 8 << 30        // keys x (key-size + value-size)
 	// MaxSeeds bounds the seeds of one scenario or one sweep point.
 	MaxSeeds = 100_000
@@ -514,6 +515,11 @@ func workShape(w *workYAML) (spec.WorkloadSpec, error) {
 	}
 	if ws.RatePerSec < 0 {
 		return ws, errAt(w.Rate.Tok, "rate must not be negative")
+	}
+	if ws.RatePerSec > 0 && ws.RatePerSec < minRatePerSec {
+		// A client's mean gap, clients/rate, would not fit a
+		// time.Duration: the run never ended.
+		return ws, errAt(w.Rate.Tok, fmt.Sprintf("rate %g is below %g operations per second (0 means no steady load)", ws.RatePerSec, minRatePerSec))
 	}
 	if w.Keys.Tok != nil {
 		if w.Keys.N < 1 || w.Keys.N > maxKeys {

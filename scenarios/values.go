@@ -82,7 +82,7 @@ func (d *Duration) UnmarshalYAML(n ast.Node) error {
 }
 
 func parseDuration(s string) (time.Duration, error) {
-	if _, err := strconv.ParseFloat(s, 64); err == nil && s != "0" {
+	if _, err := parseFloat(s); err == nil && s != "0" {
 		return 0, fmt.Errorf("duration %q needs a unit (e.g. %ss)", s, s)
 	}
 	v, err := time.ParseDuration(s)
@@ -91,6 +91,9 @@ func parseDuration(s string) (time.Duration, error) {
 	}
 	if v < 0 {
 		return 0, fmt.Errorf("negative duration %q", s)
+	}
+	if v > maxSimTime {
+		return 0, fmt.Errorf("duration %q is longer than %s, the most simulated time a run may take", s, maxSimTime)
 	}
 	return v, nil
 }

@@ -412,7 +412,8 @@ func TestGarbageProperty(t *testing.T) {
 }
 
 // FuzzReadCommand checks the garbage properties on fuzzed input, cut at a
-// point taken from the input and also fed byte by byte.
+// point taken from the input and also fed byte by byte, and that every
+// command read, written back with AppendCommand, reads back to itself.
 func FuzzReadCommand(f *testing.F) {
 	for _, seed := range []string{
 		"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n",
@@ -433,6 +434,15 @@ func FuzzReadCommand(f *testing.F) {
 		}
 		checkGarbage(t, in, []int{cut})
 		checkGarbage(t, in, slices.Repeat([]int{1}, len(in)))
+		r := NewReader(Limits{})
+		r.Feed(in)
+		for {
+			argv, _, ok, err := r.ReadCommand()
+			if !ok || err != nil {
+				break
+			}
+			checkCommandRoundTrip(t, argv)
+		}
 	})
 }
 
