@@ -31,7 +31,8 @@ type IndexEntry struct {
 	Name    string // the scenario
 	Seed    uint64 // a run's
 	OK      bool
-	Verdict string
+	Verdict string // OK or FAILED; a sweep's runs
+	Note    string // what the run found, shortened: its limit or its explanation
 	Page    string // the page to link to, relative to the root
 	Time    time.Time
 }
@@ -109,7 +110,7 @@ func runEntry(path string) (IndexEntry, bool) {
 		if r := []rune(why); len(r) > verdictRunesMax {
 			why = string(r[:verdictRunesMax]) + "…"
 		}
-		e.Verdict += ": " + why
+		e.Note = why
 	}
 	if _, err := os.Stat(filepath.Join(filepath.Dir(path), RunHTML)); err != nil {
 		e.Page = SummaryFile // a run written before run.html existed
@@ -176,7 +177,7 @@ body { font-family: "Liberation Sans", Arial, Helvetica, sans-serif; max-width: 
 h1 { font-size: 1.6rem; }
 table { border-collapse: collapse; font-size: 0.9rem; }
 th, td { padding: 0.25rem 0.6rem; border-bottom: 1px solid #e4e4e4; text-align: left; vertical-align: top; }
-th { background: #f5f5f5; } td.t { white-space: nowrap; }
+th { background: #f5f5f5; } td.t { white-space: nowrap; } td.note { color: #666; font-size: 0.8rem; }
 .ok { color: #1a7a30; } .failed { color: #b01c1c; }
 </style>
 </head>
@@ -184,9 +185,9 @@ th { background: #f5f5f5; } td.t { white-space: nowrap; }
 <h1>Runs and sweeps in {{.Root}}</h1>
 {{if .Entries}}<p>Newest first. Each run's page shows its timeline, lag, latency, errors and figures; each sweep's, its report.</p>
 <table id="entries">
-<tr><th>written (UTC)</th><th>kind</th><th>scenario</th><th>seed</th><th>verdict</th><th>folder</th></tr>
-{{range .Entries}}<tr><td class="t">{{when .Time}}</td><td>{{.Kind}}</td><td>{{.Name}}</td><td>{{if eq .Kind "run"}}{{.Seed}}{{end}}</td>
-<td class="{{if .OK}}ok{{else}}failed{{end}}">{{.Verdict}}</td><td><a href="{{.Page}}">{{.Path}}</a></td></tr>
+<tr><th>written (UTC)</th><th>kind</th><th>scenario</th><th>seed</th><th>verdict</th><th>folder</th><th>found</th></tr>
+{{range .Entries}}<tr><td class="t">{{when .Time}}</td><td>{{.Kind}}</td><td class="t">{{.Name}}</td><td>{{if eq .Kind "run"}}{{.Seed}}{{end}}</td>
+<td class="t {{if .OK}}ok{{else}}failed{{end}}">{{.Verdict}}</td><td class="t"><a href="{{.Page}}">{{.Path}}</a></td><td class="note">{{.Note}}</td></tr>
 {{end}}</table>
 {{else}}<p>No runs or sweeps yet.</p>{{end}}
 </body>
