@@ -220,7 +220,7 @@ func (d *RunDir) WriteRun(rec *scenarios.Record) error {
 		if err := f.Close(); err != nil {
 			return err
 		}
-		if err := l.WriteHTML(f.TempPath(), rec.Timeline); err != nil {
+		if err := l.WriteHTML(f.TempPath(), fmt.Sprintf("%s, seed %d: not linearizable", rec.Spec.Name, rec.Seed), rec.Timeline); err != nil {
 			return err
 		}
 		rec.HistoryHTML = HistoryHTML
