@@ -67,14 +67,14 @@ func ErrorClass(op *checker.Op) string {
 
 // faultBands shades the periods of the lasting faults over the height of
 // a plot, from y0 to y1; a fault that is a moment is a thin band.
-func faultBands(plt *plot.Plot, timeline []checker.Event, end, y0, y1 float64, legend bool) error {
+func faultBands(plt *plot.Plot, timeline []checker.Event, heal time.Duration, end, y0, y1 float64, legend bool) error {
 	var first *plotter.Polygon
 	for _, e := range timeline {
 		if !e.IsFault() || e.Kind == "heal" {
 			continue
 		}
 		from := float64(e.At) / 1e9
-		to := math.Max(float64(e.End)/1e9, from+end/500)
+		to := math.Max(faultEnd(e, heal), from+end/500)
 		pg, err := band(from, to, y0, y1, translucent(colorFault, 40))
 		if err != nil {
 			return err
@@ -88,6 +88,15 @@ func faultBands(plt *plot.Plot, timeline []checker.Event, end, y0, y1 float64, l
 		plt.Legend.Add("faults", first)
 	}
 	return nil
+}
+
+// faultEnd is when a fault ended, in seconds: its scheduled end, or the
+// start of the heal phase, which lifts every fault, if that came first.
+func faultEnd(e checker.Event, heal time.Duration) float64 {
+	if e.End > int64(heal) {
+		return heal.Seconds()
+	}
+	return float64(e.End) / 1e9
 }
 
 // timeAxis sets the x axis of a run's plot: simulated seconds from 0 to end.
@@ -138,7 +147,7 @@ func TimelinePlot(rec *scenarios.Record) (*plot.Plot, error) {
 			continue
 		}
 		from := float64(e.At) / 1e9
-		to := math.Max(float64(e.End)/1e9, from+end/400)
+		to := math.Max(faultEnd(e, rec.Spec.Duration), from+end/400)
 		pg, err := band(from, to, y("faults")-0.3, y("faults")+0.3, translucent(colorFault, 150))
 		if err != nil {
 			return nil, err
@@ -349,7 +358,7 @@ func rateLines(plt *plot.Plot, rec *scenarios.Record, bucket time.Duration, coun
 	}
 	top *= 1.35
 	plt.Y.Max = top
-	if err := faultBands(plt, rec.Timeline, end, 0, top, true); err != nil {
+	if err := faultBands(plt, rec.Timeline, rec.Spec.Duration, end, 0, top, true); err != nil {
 		return nil, err
 	}
 	for i, class := range classes {
@@ -406,37 +415,35 @@ func LatencyPlot(rec *scenarios.Record, ops []checker.Op) (*plot.Plot, error) {
 		plt.Y.Tick.Marker = UnitSeconds
 		plt.Y.Min, plt.Y.Max = 0, hi*1.5
 	}
-	if err := faultBands(plt, rec.Timeline, end, plt.Y.Min, plt.Y.Max, true); err != nil {
+	if err := faultBands(plt, rec.Timeline, rec.Spec.Duration, end, plt.Y.Min, plt.Y.Max, true); err != nil {
 		return nil, err
 	}
-	// Every failed or timed-out operation is drawn (up to the bound), and
-	// every stride-th of those that succeeded.
-	nOK := 0
-	for i := range ops {
-		if ops[i].Outcome == checker.OK {
-			nOK++
+	// Each group (ok, error, timeout) is drawn whole up to the bound, and
+	// past it every stride-th of its operations, so that the points keep
+	// the group's spread over time.
+	group := func(op *checker.Op) string {
+		switch c := ErrorClass(op); c {
+		case "", "timeout":
+			return cmp.Or(c, "ok")
 		}
+		return "error"
 	}
-	stride := max(1, (nOK+latencyPointsMax-1)/latencyPointsMax)
+	sizes := map[string]int{}
+	for i := range ops {
+		sizes[group(&ops[i])]++
+	}
+	seen := map[string]int{}
 	groups := map[string]plotter.XYs{}
-	k := 0
 	for i := range ops {
 		op := &ops[i]
-		g := "ok"
-		switch c := ErrorClass(op); {
-		case c == "":
-			if k++; (k-1)%stride != 0 {
-				continue
-			}
-		case c == "timeout":
-			g = c
-		default:
-			g = "error"
-		}
-		if len(groups[g]) < latencyPointsMax {
+		g := group(op)
+		k := seen[g]
+		seen[g]++
+		if k%strideFor(sizes[g]) == 0 {
 			groups[g] = append(groups[g], plotter.XY{X: float64(op.Call) / 1e9, Y: lat(op)})
 		}
 	}
+	stride := strideFor(sizes["ok"])
 	what := "each operation"
 	if stride > 1 {
 		what = fmt.Sprintf("every %d%s operation", stride, ordinal(stride))
@@ -500,6 +507,10 @@ func percentileLines(plt *plot.Plot, rec *scenarios.Record, ops []checker.Op, la
 	}
 	return nil
 }
+
+// strideFor is the k such that every k-th of n points keeps at most
+// latencyPointsMax of them.
+func strideFor(n int) int { return max(1, (n+latencyPointsMax-1)/latencyPointsMax) }
 
 func ordinal(n int) string {
 	switch {
