@@ -1,10 +1,15 @@
 package checker
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"math"
+	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/anishathalye/porcupine"
@@ -16,8 +21,10 @@ const maxVisualized = 5
 // WriteHTML writes porcupine's visualization of the illegal keys (at most
 // five partitions) to path: the clients' operations, the longest orders
 // porcupine found, and the timeline's faults and replication notes drawn as
-// annotations on the same clock.
-func (l *Linearizability) WriteHTML(path string, timeline []Event) error {
+// annotations on the same clock. The page is titled title, its client rows
+// are named as in the history (c1, c2, ...) rather than porcupine's 0, 1,
+// ..., and it says where the times are.
+func (l *Linearizability) WriteHTML(path, title string, timeline []Event) error {
 	if len(l.illegal) == 0 {
 		return errors.New("nothing to draw: no key is illegal")
 	}
@@ -82,7 +89,56 @@ func (l *Linearizability) WriteHTML(path string, timeline []Event) error {
 	m.Partition = func([]porcupine.Operation) [][]porcupine.Operation { return split }
 	_, info := porcupine.CheckOperationsVerbose(m, all, 30*time.Second)
 	info.AddAnnotations(annotations(timeline, lo, hi))
-	return porcupine.VisualizePath(m, info, path)
+	var b bytes.Buffer
+	if err := porcupine.Visualize(m, info, &b); err != nil {
+		return err
+	}
+	rows := append(sorted, "window")
+	return os.WriteFile(path, dressPage(b.Bytes(), title, rows, lo, hi), 0o644)
+}
+
+// The pieces of porcupine's page (v1.3.1) that dressPage rewrites. Should
+// a later version change them, the client names stay in the legend that
+// dressPage adds, and the rows keep porcupine's numbers.
+const (
+	porcupineTitle      = "<title>Porcupine</title>"
+	porcupineTagWidth   = "const tag = i < realClients ? i.toString() :"
+	porcupineTagText    = "text.textContent = i < realClients ? i :"
+	porcupineDataMarker = "const data = "
+)
+
+// dressPage gives porcupine's page a title, a heading that says what it
+// shows and where the times are, and the clients' names on their rows.
+func dressPage(page []byte, title string, clients []string, lo, hi int64) []byte {
+	s := string(page)
+	esc := html.EscapeString(title)
+	s = strings.Replace(s, porcupineTitle, "<title>"+esc+"</title>", 1)
+	names, _ := json.Marshal(clients)
+	named := strings.Count(s, porcupineTagWidth) == 1 && strings.Count(s, porcupineTagText) == 1 && strings.Count(s, porcupineDataMarker) == 1
+	if named {
+		s = strings.Replace(s, porcupineTagWidth, "const tag = i < realClients ? String(clientNames[i] ?? i) :", 1)
+		s = strings.Replace(s, porcupineTagText, "text.textContent = i < realClients ? String(clientNames[i] ?? i) :", 1)
+		s = strings.Replace(s, porcupineDataMarker, "const clientNames = "+string(names)+"\n      "+porcupineDataMarker, 1)
+	}
+	var legend strings.Builder
+	if !named {
+		legend.WriteString("Rows: ")
+		for i, c := range clients {
+			if i > 0 {
+				legend.WriteString(", ")
+			}
+			fmt.Fprintf(&legend, "%d = %s", i, html.EscapeString(c))
+		}
+		legend.WriteString(".")
+	}
+	head := fmt.Sprintf(`<div style="font-family: 'Liberation Sans', Arial, sans-serif; margin: 42px 0 0;">
+<h1 style="font-size: 1.3rem; margin: 0;">%s</h1>
+<p style="margin: 0.3rem 0;">The operations of the keys that are not linearizable, between %s and %s of simulated time, one row per client; below them, the faults and each node's replication events on the same clock.
+Time runs left to right but is not to scale (porcupine spaces the instants evenly): hover or click an operation or an event for its times.
+%s</p></div>
+`, esc, fmtTime(lo), fmtTime(hi), legend.String())
+	s = strings.Replace(s, "<body>", "<body>\n"+head, 1)
+	return []byte(s)
 }
 
 // annotations draws the timeline between lo and hi (with a second of margin

@@ -16,17 +16,17 @@ func (r Recommendation) Lines(target float64) []string {
 	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
 	switch {
 	case r.Found && r.Fixed:
-		add("recommended: repl-backlog-size %s, the smallest size tried with no full resync (0 in %d reconnects); every seed gave the same outcome (fixed faults), so no confidence bound applies and more seeds would not change it",
-			r.Value, r.Point.Fig("reconnects"))
+		add("recommended: repl-backlog-size %s, the smallest size tried with no full resync (0 in %s); every seed gave the same outcome (fixed faults), so no confidence bound applies and more seeds would not change it",
+			r.Value, Plural(r.Point.Fig("reconnects"), "reconnect"))
 	case r.Found:
-		add("recommended: repl-backlog-size %s: %d full resyncs in %d reconnects (%s, upper 95%% bound %s < target %s)",
-			r.Value, r.Point.Fig("full_resyncs"), r.Point.Fig("reconnects"), percent(r.Point.Freq), percent(r.Point.High), percent(target))
+		add("recommended: repl-backlog-size %s: %s in %s (%s, upper 95%% bound %s < target %s)",
+			r.Value, Plural(r.Point.Fig("full_resyncs"), "full resync"), Plural(r.Point.Fig("reconnects"), "reconnect"), percent(r.Point.Freq), percent(r.Point.High), percent(target))
 	case r.Fixed:
-		add("no backlog size tried avoids full resyncs: the largest, %s, had %d full resyncs in %d reconnects under every seed (fixed faults: more seeds would not change it); try larger sizes",
-			r.LargestValue, r.Largest.Fig("full_resyncs"), r.Largest.Fig("reconnects"))
+		add("no backlog size tried avoids full resyncs: the largest, %s, had %s in %s under every seed (fixed faults: more seeds would not change it); try larger sizes",
+			r.LargestValue, Plural(r.Largest.Fig("full_resyncs"), "full resync"), Plural(r.Largest.Fig("reconnects"), "reconnect"))
 	default:
-		add("no backlog size tried keeps the upper 95%% bound under %s: the largest, %s, had %d full resyncs in %d reconnects (upper bound %s); with none at all the bound falls under %s only after about %d reconnects: more seeds (--resume --seeds N) or larger sizes",
-			percent(target), r.LargestValue, r.Largest.Fig("full_resyncs"), r.Largest.Fig("reconnects"), percent(r.Largest.High), percent(target), reconnectsNeeded(target))
+		add("no backlog size tried keeps the upper 95%% bound under %s: the largest, %s, had %s in %s (upper bound %s); with none at all the bound falls under %s only after about %d reconnects: more seeds (--resume --seeds N) or larger sizes",
+			percent(target), r.LargestValue, Plural(r.Largest.Fig("full_resyncs"), "full resync"), Plural(r.Largest.Fig("reconnects"), "reconnect"), percent(r.Largest.High), percent(target), reconnectsNeeded(target))
 	}
 	rt := r.Rule
 	if rt.ObservedOutage > 0 && rt.StreamBytesPerSec > 0 {
@@ -38,8 +38,8 @@ func (r Recommendation) Lines(target float64) []string {
 			if r.Found && r.Bytes > rt.RuleSize() {
 				why = ": not enough, as a replica comes back only on its next once-a-second retry and outages overlap"
 			}
-			add("  the rule's %s had %d full resyncs in %d reconnects (%s, upper 95%% bound %s)%s",
-				r.RuleValue, pt.Fig("full_resyncs"), pt.Fig("reconnects"), percent(pt.Freq), percent(pt.High), why)
+			add("  the rule's %s had %s in %s (%s, upper 95%% bound %s)%s",
+				r.RuleValue, Plural(pt.Fig("full_resyncs"), "full resync"), Plural(pt.Fig("reconnects"), "reconnect"), percent(pt.Freq), percent(pt.High), why)
 		}
 	}
 	if r.Found && r.Point.ReconnectsPerDay > 0 {

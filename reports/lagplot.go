@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"image/color"
 	"math"
@@ -90,8 +91,13 @@ func translucent(c color.Color, a uint8) color.NRGBA {
 // partial resyncs (green rings), counted in the legend as the run's
 // figures count them.
 func LagPlot(p *sweep.Plan, rec *sweep.Record, faultPhaseNs, backlogBytes int64) (*plot.Plot, error) {
-	tl := rec.Timeline
-	plt := newPlot(fmt.Sprintf("Replication lag, run %d (%s, seed %d)", rec.Run, pointName(p, rec.Values), rec.Seed))
+	title := fmt.Sprintf("Replication lag, run %d (%s, seed %d)", rec.Run, pointName(p, rec.Values), rec.Seed)
+	return lagPlot(title, rec.Timeline, faultPhaseNs, backlogBytes)
+}
+
+// lagPlot draws a timeline's lag under a title (see LagPlot).
+func lagPlot(title string, tl *sweep.Timeline, faultPhaseNs, backlogBytes int64) (*plot.Plot, error) {
+	plt := newPlot(title)
 	plt.X.Label.Text = "simulated time"
 	plt.X.Tick.Marker = UnitSeconds
 	plt.Y.Label.Text = "lag behind the master (stream)"
@@ -125,17 +131,20 @@ func LagPlot(p *sweep.Plan, rec *sweep.Record, faultPhaseNs, backlogBytes int64)
 		return nil, err
 	}
 	for i, name := range tl.Replicas {
-		xys := make(plotter.XYs, len(tl.LagBytes[i]))
-		for k, lag := range tl.LagBytes[i] {
-			xys[k] = plotter.XY{X: float64(int64(k)*tl.EveryNs) / 1e9, Y: math.Max(0, float64(lag))}
+		// One line per stretch of time the node was a replica.
+		var legend *plotter.Line
+		for _, xys := range lagStretches(tl, i) {
+			line, err := plotter.NewLine(xys)
+			if err != nil {
+				return nil, err
+			}
+			line.Color, line.Width = seriesColor(i), vg.Points(1.2)
+			plt.Add(line)
+			legend = cmp.Or(legend, line)
 		}
-		line, err := plotter.NewLine(xys)
-		if err != nil {
-			return nil, err
+		if legend != nil {
+			plt.Legend.Add(name+" lag", legend)
 		}
-		line.Color, line.Width = seriesColor(i), vg.Points(1.2)
-		plt.Add(line)
-		plt.Legend.Add(name+" lag", line)
 	}
 	if backlogBytes > 0 {
 		label := "repl-backlog-size " + sizeLabel(backlogBytes)
@@ -152,6 +161,26 @@ func LagPlot(p *sweep.Plan, rec *sweep.Record, faultPhaseNs, backlogBytes int64)
 		}
 	}
 	return plt, addSyncMarks(plt, tl, index)
+}
+
+// lagStretches are replica i's lag samples as runs of points, broken
+// where it was not a replica (a lag of -1).
+func lagStretches(tl *sweep.Timeline, i int) []plotter.XYs {
+	var out []plotter.XYs
+	var cur plotter.XYs
+	for k, lag := range tl.LagBytes[i] {
+		if lag < 0 {
+			if len(cur) > 0 {
+				out, cur = append(out, cur), nil
+			}
+			continue
+		}
+		cur = append(cur, plotter.XY{X: float64(int64(k)*tl.EveryNs) / 1e9, Y: float64(lag)})
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
 }
 
 // shadePeriods shades each replica's link-down periods in its colour and

@@ -57,7 +57,7 @@ func ParseTraceMode(s string) (TraceMode, error) {
 
 // The artifacts a run may write, every one of which Commit removes when
 // the run did not write it: a folder never holds artifacts of two runs.
-var runArtifacts = []string{SummaryFile, TraceFile, HistoryFile, HistoryHTML, PanicFile}
+var runArtifacts = []string{SummaryFile, TraceFile, HistoryFile, HistoryHTML, RunHTML, PanicFile}
 
 // PanicFile holds the stack of a run that panicked (our bug).
 const PanicFile = "panic.txt"
@@ -206,7 +206,8 @@ func (t *TraceLog) Close() error {
 }
 
 // WriteRun stages the artifacts of a run: summary.json, history.json (the
-// history as checked, one operation per line) and, when the history is not
+// history as checked, one operation per line), run.html (the run's page,
+// see WriteRunPage) and, when the history is not
 // linearizable, history.html (porcupine's visualization, annotated with
 // the faults and replication events). It sets rec.HistoryHTML when it
 // writes the visualization.
@@ -219,7 +220,7 @@ func (d *RunDir) WriteRun(rec *scenarios.Record) error {
 		if err := f.Close(); err != nil {
 			return err
 		}
-		if err := l.WriteHTML(f.TempPath(), rec.Timeline); err != nil {
+		if err := l.WriteHTML(f.TempPath(), fmt.Sprintf("%s, seed %d: not linearizable", rec.Spec.Name, rec.Seed), rec.Timeline); err != nil {
 			return err
 		}
 		rec.HistoryHTML = HistoryHTML
@@ -235,7 +236,18 @@ func (d *RunDir) WriteRun(rec *scenarios.Record) error {
 	if err != nil {
 		return err
 	}
-	return writeHistory(f, rec.History)
+	if err := writeHistory(f, rec.History); err != nil {
+		return err
+	}
+	page, err := d.create(RunHTML)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(page)
+	if err := WriteRunPage(w, rec); err != nil {
+		return err
+	}
+	return w.Flush()
 }
 
 // WriteRun writes the artifacts of a run into dir (see RunDir.WriteRun),

@@ -46,8 +46,16 @@ func TestViolationIsExplainedAndDrawn(t *testing.T) {
 	if sum.Figures["linearizable"] != false || !strings.Contains(sum.Explanation, "the final read of r1's dataset") || sum.HistoryHTML != "history.html" {
 		t.Errorf("summary.json: linearizable %v, explanation %q, history_html %v", sum.Figures["linearizable"], sum.Explanation, sum.HistoryHTML)
 	}
-	if st, err := os.Stat(filepath.Join(dir, "history.html")); err != nil || st.Size() < 10_000 {
+	page, err := os.ReadFile(filepath.Join(dir, "history.html"))
+	if err != nil || len(page) < 10_000 {
 		t.Errorf("history.html: %v", err)
+	}
+	// Titled with the scenario, the client rows named as in the history,
+	// and the times said.
+	for _, want := range []string{"<title>wait-failover, seed 1: not linearizable</title>", `const clientNames = ["c`, "of simulated time", "String(clientNames[i] ?? i)"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("history.html lacks %q", want)
+		}
 	}
 	// history.json holds what was checked, final reads included: checked
 	// on its own it gives the same verdict.

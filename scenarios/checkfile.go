@@ -45,5 +45,5 @@ func (h *HistoryVerdict) InvariantsOK() bool { return h.Verdict.InvariantsOK() }
 // WriteHTML writes porcupine's visualization of the keys that are not
 // linearizable.
 func (h *HistoryVerdict) WriteHTML(path string) error {
-	return h.Verdict.Linearizability.WriteHTML(path, nil)
+	return h.Verdict.Linearizability.WriteHTML(path, h.File+": not linearizable", nil)
 }

@@ -66,6 +66,10 @@ type RunOptions struct {
 	// CheckTimeout bounds the wall time of the linearizability check (0:
 	// 30s); past it the result is inconclusive.
 	CheckTimeout time.Duration
+	// Progress, when set, is called every few thousand events of the
+	// simulation with its virtual time and the events fired so far (see
+	// world.RunOptions.Progress); it does not change the run.
+	Progress func(now time.Duration, events uint64)
 	// SkipLinearizability leaves the porcupine check out (linearizable
 	// unknown, "not checked"), for sweeps that only need figures; the
 	// replication invariants are still checked.
@@ -89,7 +93,7 @@ type RunOptions struct {
 // artifacts).
 func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Record, error) {
 	start := time.Now()
-	wo := world.RunOptions{Trace: opts.Trace, SampleEvery: opts.SampleEvery, WallLimit: opts.WallLimit}
+	wo := world.RunOptions{Trace: opts.Trace, SampleEvery: opts.SampleEvery, WallLimit: opts.WallLimit, Progress: opts.Progress}
 	if opts.WallLimit > 0 {
 		deadline := start.Add(opts.WallLimit)
 		wo.WallPassed = func() bool { return time.Now().After(deadline) }

@@ -189,6 +189,8 @@ type runFlags struct {
 	bugs      []string
 	trace     string
 	wallLimit time.Duration
+	quiet     bool
+	json      bool
 }
 
 func runCommand(stdout, stderr io.Writer, site *crashSite) *cobra.Command {
@@ -198,8 +200,17 @@ func runCommand(stdout, stderr io.Writer, site *crashSite) *cobra.Command {
 		Short: "Run one scenario under one seed and check its expectations",
 		Long: `Run builds the world of a scenario file, runs its fault phase and then a heal
 phase (faults lifted, workload stopped, until the replicas converge or a
-bound), checks its expectations, and writes summary.json, trace.log and
-history.json, plus history.html when the history is not linearizable.
+bound), checks its expectations, and writes summary.json, trace.log,
+history.json and run.html (the run's page: a timeline of faults, links,
+syncs and promotions, the replicas' lag, the clients' latency, throughput
+and errors over time, every figure, the replay command), plus history.html
+when the history is not linearizable. simrun-out/index.html lists every
+run and sweep under simrun-out, newest first.
+
+-q prints only the verdict line; --json prints summary.json on stdout and
+nothing else there. On a terminal a run that takes more than a second
+shows its progress on stderr: simulated time of the fault phase, and
+events per second.
 --trace faults leaves the network's lines (one per message) out of trace.log,
 --trace off writes none; trace_sha256 in summary.json covers every line
 either way.
@@ -230,6 +241,9 @@ runs, and a link in it is replaced, never written through.`,
 	cmd.Flags().StringArrayVar(&fl.sets, "set", nil, "override a key of the file: --set config.repl-backlog-size=4mb (repeatable)")
 	cmd.Flags().StringArrayVar(&fl.bugs, "bug", nil, "switch on a planted bug of the engine (repeatable)")
 	cmd.Flags().DurationVar(&fl.wallLimit, "wall-limit", 0, "end the run with a reason if it is still going after this much wall time (0: no limit)")
+	cmd.Flags().BoolVarP(&fl.quiet, "quiet", "q", false, "print only the verdict line")
+	cmd.Flags().BoolVar(&fl.json, "json", false, "print the run's summary.json on stdout, and nothing else there")
+	cmd.MarkFlagsMutuallyExclusive("quiet", "json")
 	cmd.Flags().StringVar(&fl.trace, "trace", "full", "what trace.log holds: full, faults (all but the network's lines) or off; trace_sha256 covers every line in any mode")
 	return cmd
 }
@@ -261,7 +275,9 @@ func (fl *runFlags) run(file string, stdout, stderr io.Writer, site *crashSite) 
 			return badInput(err)
 		}
 	}
-	fmt.Fprintf(stdout, "seed %d\n", seed)
+	if !fl.quiet && !fl.json {
+		fmt.Fprintf(stdout, "seed %d\n", seed)
+	}
 	dir := fl.out
 	if dir == "" {
 		if dir, err = newRunDir(outRoot, s.Name, seed, time.Now(), stderr); err != nil {
@@ -269,12 +285,34 @@ func (fl *runFlags) run(file string, stdout, stderr io.Writer, site *crashSite) 
 		}
 	}
 	site.dir, site.replay = dir, scenarios.ReplayCommand(s, seed)
-	rec, err := runAndWrite(s, seed, dir, mode, fl.wallLimit)
+	opts := scenarios.RunOptions{WallLimit: fl.wallLimit, SampleEvery: reports.SampleEvery(s.Duration)}
+	var prog *runProgress
+	if !fl.quiet {
+		if prog = newRunProgress(stderr, s.Duration); prog != nil {
+			opts.Progress = prog.update
+		}
+	}
+	rec, err := runAndWrite(s, seed, dir, mode, opts)
+	prog.finish()
 	if err != nil {
 		return internalError(fmt.Errorf("%v\n  artifacts: %s\n  replay: %s", err, dir, site.replay))
 	}
-	fmt.Fprint(stdout, rec.Text())
-	fmt.Fprintf(stdout, "  artifacts: %s\n", dir)
+	updateIndex(stderr)
+	switch {
+	case fl.json:
+		b, err := os.ReadFile(filepath.Join(dir, reports.SummaryFile))
+		if err != nil {
+			return internalError(err)
+		}
+		stdout.Write(b)
+	case fl.quiet:
+		line, _, _ := strings.Cut(rec.Text(), "\n")
+		fmt.Fprintln(stdout, line)
+	default:
+		fmt.Fprint(stdout, rec.Text())
+		fmt.Fprintf(stdout, "  artifacts: %s\n", dir)
+		fmt.Fprintf(stdout, "  page: %s\n", filepath.Join(dir, reports.RunHTML))
+	}
 	if !rec.OK {
 		return &exitError{code: exitFailed}
 	}
@@ -283,6 +321,15 @@ func (fl *runFlags) run(file string, stdout, stderr io.Writer, site *crashSite) 
 
 // outRoot holds the folders of simrun run, one per scenario name.
 const outRoot = "simrun-out"
+
+// updateIndex rewrites outRoot/index.html, the list of every run and
+// sweep there, when outRoot exists; a failure is a warning, not a failure
+// of the run.
+func updateIndex(stderr io.Writer) {
+	if err := reports.WriteIndex(outRoot); err != nil {
+		fmt.Fprintf(stderr, "simrun: warning: %s/%s not updated: %v\n", outRoot, reports.IndexHTML, err)
+	}
+}
 
 // runDirsMax bounds the -2, -3, ... suffixes newRunDir tries.
 const runDirsMax = 1000
@@ -385,7 +432,7 @@ func usableOut(dir string, force bool) error {
 // an error that carries the first frames of its stack, so that simrun run
 // can print the replay line with it; the trace up to the panic and the
 // whole stack, in panic.txt, are kept in dir.
-func runAndWrite(s *spec.Spec, seed uint64, dir string, mode reports.TraceMode, wallLimit time.Duration) (rec *scenarios.Record, err error) {
+func runAndWrite(s *spec.Spec, seed uint64, dir string, mode reports.TraceMode, opts scenarios.RunOptions) (rec *scenarios.Record, err error) {
 	d, err := reports.NewRunDir(dir)
 	if err != nil {
 		return nil, err
@@ -413,7 +460,8 @@ func runAndWrite(s *spec.Spec, seed uint64, dir string, mode reports.TraceMode, 
 		d.Abort()
 		return nil, err
 	}
-	rec, err = scenarios.Run(s, seed, scenarios.RunOptions{Trace: trace.Writer(), WallLimit: wallLimit})
+	opts.Trace = trace.Writer()
+	rec, err = scenarios.Run(s, seed, opts)
 	if cerr := trace.Close(); err == nil && cerr != nil {
 		err = cerr
 	}

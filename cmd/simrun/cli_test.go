@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/replsim/replsim/reports"
+	"github.com/replsim/replsim/scenarios"
 )
 
 func runCLI(args ...string) (int, string, string) {
@@ -148,7 +149,7 @@ func TestPanicIsInternalError(t *testing.T) {
 // the whole stack is in panic.txt in the run's folder.
 func TestRunAndWriteRecovers(t *testing.T) {
 	dir := t.TempDir()
-	rec, err := runAndWrite(nil, 1, dir, reports.TraceFull, 0)
+	rec, err := runAndWrite(nil, 1, dir, reports.TraceFull, scenarios.RunOptions{})
 	if rec != nil || err == nil || !strings.HasPrefix(err.Error(), "internal error: runtime error: invalid memory address") {
 		t.Fatalf("runAndWrite(nil): %v, %v; want an internal error", rec, err)
 	}
@@ -358,7 +359,7 @@ func TestRunOutputsAreReplacedWhole(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if want := []string{"history.json", "summary.json"}; !slices.Equal(names, want) {
+	if want := []string{"history.json", "run.html", "summary.json"}; !slices.Equal(names, want) {
 		t.Errorf("after the second run the folder holds %v, want %v", names, want)
 	}
 }

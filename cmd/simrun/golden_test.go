@@ -59,6 +59,7 @@ func TestGoldenHelp(t *testing.T) {
 var (
 	wallTime  = regexp.MustCompile(`, [0-9.]+(ns|µs|ms|s|m[0-9.]*s) wall,`)
 	artifacts = regexp.MustCompile(`(?m)^  artifacts: .*$`)
+	page      = regexp.MustCompile(`(?m)^  page: .*/run\.html$`)
 )
 
 // The printed summary of simrun run, for a passing scenario and for one
@@ -73,6 +74,7 @@ func TestGoldenRunSummary(t *testing.T) {
 			}
 			out := wallTime.ReplaceAllString(stdout, ", WALL wall,")
 			out = artifacts.ReplaceAllString(out, "  artifacts: DIR")
+			out = page.ReplaceAllString(out, "  page: DIR/run.html")
 			golden(t, "simrun-run-"+file+".golden", out)
 		})
 	}

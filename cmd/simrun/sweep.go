@@ -113,11 +113,11 @@ func sweepCommand(stdout, stderr io.Writer, site *crashSite) *cobra.Command {
 			if err != nil {
 				return badInput(err)
 			}
-			if err := writeReport(stdout, opts.Dir, tgt, -1); err != nil {
+			if err := writeReport(stdout, stderr, opts.Dir, tgt, -1); err != nil {
 				return err
 			}
 			if o.Interrupted {
-				fmt.Fprintf(stdout, "interrupted after %d of %d runs; the rest run with:\n  %s --resume\n", o.Ran, o.Total, plan.Command(opts.Dir))
+				fmt.Fprintf(stdout, "interrupted after %d of %s; the rest run with:\n  %s --resume\n", o.Ran, reports.Plural(o.Total, "run"), plan.Command(opts.Dir))
 				return &exitError{code: exitInterrupted}
 			}
 			return nil
@@ -214,7 +214,7 @@ func runSweep(stdout, stderr io.Writer, plan *sweep.Plan, opts sweep.Options) (*
 		<-ctx.Done()
 		stop()
 	}()
-	fmt.Fprintf(stdout, "sweep %s: %d points x %d seeds = %d runs", plan.Scenario, plan.Points(), plan.Seeds, plan.Runs())
+	fmt.Fprintf(stdout, "sweep %s: %s x %s = %s", plan.Scenario, reports.Plural(plan.Points(), "point"), reports.Plural(plan.Seeds, "seed"), reports.Plural(plan.Runs(), "run"))
 	if opts.Shard.N > 1 {
 		fmt.Fprintf(stdout, ", shard %s", opts.Shard)
 	}
@@ -237,10 +237,10 @@ func runSweep(stdout, stderr io.Writer, plan *sweep.Plan, opts sweep.Options) (*
 		return nil, err
 	}
 	if o.Skipped > 0 {
-		fmt.Fprintf(stdout, "resumed: %d runs were already done\n", o.Skipped)
+		fmt.Fprintf(stdout, "resumed: %s already done\n", pluralVerb(o.Skipped, "run was", "runs were"))
 	}
 	if o.Ran > 0 {
-		fmt.Fprintf(stdout, "%d runs in %s: %.2f runs/s\n", o.Ran, o.Elapsed.Round(time.Millisecond), float64(o.Ran)/o.Elapsed.Seconds())
+		fmt.Fprintf(stdout, "%s in %s: %.2f runs/s\n", reports.Plural(o.Ran, "run"), o.Elapsed.Round(time.Millisecond), float64(o.Ran)/o.Elapsed.Seconds())
 	}
 	return o, nil
 }
@@ -268,7 +268,7 @@ func reportCommand(stdout, stderr io.Writer, site *crashSite) *cobra.Command {
 			if err != nil {
 				return badInput(err)
 			}
-			return writeReport(stdout, args[0], tgt, timeline)
+			return writeReport(stdout, stderr, args[0], tgt, timeline)
 		},
 	}
 	cmd.Flags().StringVar(&target, "target", "1%", "full-resync frequency the recommended backlog keeps under, with 95% confidence")
@@ -319,8 +319,8 @@ internal error.`,
 			if err != nil {
 				return badInput(err)
 			}
-			fmt.Fprintf(stdout, "merged %d directories into %s\n", len(args), out)
-			if err := writeReport(stdout, out, tgt, -1); err != nil {
+			fmt.Fprintf(stdout, "merged %s into %s\n", reports.Plural(len(args), "directory"), out)
+			if err := writeReport(stdout, stderr, out, tgt, -1); err != nil {
 				return err
 			}
 			if missing.Runs == 0 {
@@ -376,7 +376,7 @@ func sweptTarget(dir, def string) string {
 
 // writeReport reads a sweep's directory, writes its report and prints
 // what it found.
-func writeReport(stdout io.Writer, dir string, target float64, timeline int) error {
+func writeReport(stdout, stderr io.Writer, dir string, target float64, timeline int) error {
 	meta, recs, err := sweep.ReadDir(dir)
 	if err != nil {
 		return badInput(err)
@@ -395,9 +395,10 @@ func writeReport(stdout io.Writer, dir string, target float64, timeline int) err
 		}
 	}
 	if rep.Missing > 0 {
-		fmt.Fprintf(stdout, "%d runs have no result yet\n", rep.Missing)
+		fmt.Fprintf(stdout, "%s no result yet\n", pluralVerb(rep.Missing, "run has", "runs have"))
 	}
 	fmt.Fprintf(stdout, "wrote %s in %s\n", strings.Join(rep.Files, ", "), dir)
+	updateIndex(stderr)
 	return nil
 }
 
@@ -452,4 +453,13 @@ func (p *progress) finish() {
 		p.bar.Finish()
 		fmt.Fprintln(p.w)
 	}
+}
+
+// pluralVerb writes a count with the words that go with it: one for 1,
+// many otherwise ("1 run has", "2 runs have").
+func pluralVerb(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -181,7 +181,7 @@ func TestSweepRefusesOccupiedDir(t *testing.T) {
 		t.Errorf("--resume --force: exit %d, %s", code, stderr)
 	}
 	code, stdout, stderr := runCLI(append(args, "--force")...)
-	i, j := strings.Index(stdout, "starting afresh: the runs in "+d+" are replaced (--force)"), strings.Index(stdout, "1 runs in")
+	i, j := strings.Index(stdout, "starting afresh: the runs in "+d+" are replaced (--force)"), strings.Index(stdout, "1 run in")
 	if code != 0 || i < 0 || j < i {
 		t.Errorf("--force: exit %d, want the replacement said before the runs\n%s%s", code, stdout, stderr)
 	}

@@ -40,7 +40,8 @@ func (r *Record) SimTimeNs() int64 { return r.Figures.Int("sim_time") }
 type Timeline struct {
 	EveryNs  int64    `json:"every_ns"`
 	Replicas []string `json:"replicas"`
-	// LagBytes[i][k] is replica i's lag behind the master at k*EveryNs.
+	// LagBytes[i][k] is replica i's lag behind the master at k*EveryNs,
+	// -1 when it was not a replica then.
 	LagBytes [][]int64 `json:"lag_bytes"`
 	// Events are the replicas' links going down and coming up, each
 	// link-up classified as the figures classify it.
@@ -70,6 +71,11 @@ func NewRecord(r, point int, values []string, rec *scenarios.Record, every, wall
 				index[sm.Node] = k
 				tl.Replicas = append(tl.Replicas, sm.Node)
 				tl.LagBytes = append(tl.LagBytes, nil)
+			}
+			// A node that becomes a replica late (a failover) has no
+			// samples before: -1 up to its first.
+			for at := int64(sm.At) / tl.EveryNs; int64(len(tl.LagBytes[k])) < at; {
+				tl.LagBytes[k] = append(tl.LagBytes[k], -1)
 			}
 			tl.LagBytes[k] = append(tl.LagBytes[k], sm.LagBytes)
 		}

@@ -70,6 +70,11 @@ type RunOptions struct {
 	// wallCheckEvents events, and the caller's function reads the clock.
 	WallLimit  time.Duration
 	WallPassed func() bool
+	// Progress, when set, is called every wallCheckEvents events with
+	// the virtual time and the events fired so far, for a progress
+	// display: like WallPassed, it lets the caller read the real clock
+	// without the world doing so. It must not change the world.
+	Progress func(now time.Duration, events uint64)
 	// History, when set, receives each operation once it can no longer
 	// change (in the order they were issued, the last ones when the run
 	// ends), and the run keeps none of them: Facts.History is nil.
@@ -123,9 +128,12 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Facts, error) {
 	}
 	r := &runner{w: w, s: s, master: s.Master(), res: &Facts{Seed: seed}}
 	r.sampleEvery, r.history = opts.SampleEvery, opts.History
+	var passed func() bool
 	if opts.WallLimit > 0 && opts.WallPassed != nil {
-		r.wallLimit = opts.WallLimit
-		r.stop = wallStop(opts.WallPassed)
+		r.wallLimit, passed = opts.WallLimit, opts.WallPassed
+	}
+	if passed != nil || opts.Progress != nil {
+		r.stop = r.everyEvents(passed, opts.Progress)
 	}
 	r.pairs = map[[2]string]int{}
 	r.stallPairs = map[[2]string]int{}
@@ -164,9 +172,10 @@ func (r *runner) limit(reason sim.StopReason) string {
 	return r.w.Sched.Err().Error()
 }
 
-// wallStop is a stop condition for sim.Scheduler.Run that asks passed
-// every wallCheckEvents events.
-func wallStop(passed func() bool) func() bool {
+// everyEvents is a stop condition for sim.Scheduler.Run that, every
+// wallCheckEvents events, reports the progress and asks passed (either
+// may be nil).
+func (r *runner) everyEvents(passed func() bool, progress func(time.Duration, uint64)) func() bool {
 	n := 0
 	return func() bool {
 		n++
@@ -174,7 +183,10 @@ func wallStop(passed func() bool) func() bool {
 			return false
 		}
 		n = 0
-		return passed()
+		if progress != nil {
+			progress(r.w.Now(), r.w.Sched.Fired())
+		}
+		return passed != nil && passed()
 	}
 }
 
