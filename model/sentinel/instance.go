@@ -243,17 +243,17 @@ func (s *Sentinel) sendPeriodic(ri *instance) {
 		period = time.Second
 	}
 	ping := min(s.cfg.DownAfter, pingPeriod)
-	if ri.kind != kindSentinel && (ri.infoAt == 0 || now-ri.infoAt > period) {
+	// One of the three per call, in this order of precedence.
+	switch {
+	case ri.kind != kindSentinel && (ri.infoAt == 0 || now-ri.infoAt > period):
 		s.command(ri, func(v resp.Value) {
 			if v.Kind == resp.KindBulk && !v.Null {
 				s.refreshInfo(ri, v.Str)
 			}
 		}, "INFO")
-	}
-	if now-l.lastPongTime > ping && now-l.lastPingTime > ping/2 {
+	case now-l.lastPongTime > ping && now-l.lastPingTime > ping/2:
 		s.sendPing(ri)
-	}
-	if now-ri.lastPubAt > publishPeriod {
+	case now-ri.lastPubAt > publishPeriod:
 		s.sendHello(ri)
 	}
 }
@@ -430,7 +430,13 @@ func (s *Sentinel) refreshInfo(ri *instance, info string) {
 		if role == kindReplica {
 			ri.slaveConfChangedAt = now
 		}
-		s.event("+role-change", ri, "new reported role is %s", role)
+		// +role-change when the new role agrees with our table, else
+		// -role-change.
+		kind := "-role-change"
+		if ri.kind == role {
+			kind = "+role-change"
+		}
+		s.event(kind, ri, "new reported role is %s", role)
 	}
 	if ri.kind != kindReplica {
 		return
@@ -447,14 +453,12 @@ func (s *Sentinel) refreshInfo(ri *instance, info string) {
 		}
 	case role == kindMaster:
 		wait := 4 * publishPeriod
-		if s.masterLooksSane() && noDownFor(ri, wait, now) && now-ri.roleReportedAt > wait {
-			s.sendSlaveOf(ri, m.host, m.port)
+		if s.masterLooksSane() && noDownFor(ri, wait, now) && now-ri.roleReportedAt > wait && s.sendSlaveOf(ri, m.host, m.port) {
 			s.event("+convert-to-slave", ri, "")
 		}
 	case ri.slaveMasterHost != m.host || ri.slaveMasterPort != m.port:
 		wait := s.cfg.FailoverTimeout
-		if s.masterLooksSane() && noDownFor(ri, wait, now) && now-ri.slaveConfChangedAt > wait {
-			s.sendSlaveOf(ri, m.host, m.port)
+		if s.masterLooksSane() && noDownFor(ri, wait, now) && now-ri.slaveConfChangedAt > wait && s.sendSlaveOf(ri, m.host, m.port) {
 			s.event("+fix-slave-config", ri, "")
 		}
 	}

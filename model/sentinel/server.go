@@ -342,15 +342,16 @@ func cmpOr(a, b string) string {
 
 // flags renders an instance's flags in Redis's order.
 func flags(ri *instance) string {
-	f := []string{ri.kind.String()}
+	var f []string
 	add := func(on bool, name string) {
 		if on {
 			f = append(f, name)
 		}
 	}
-	add(ri.link.disconnected, "disconnected")
 	add(ri.sdown, "s_down")
 	add(ri.odown, "o_down")
+	f = append(f, ri.kind.String())
+	add(ri.link.disconnected, "disconnected")
 	add(ri.masterDown, "master_down")
 	add(ri.failoverInProgress, "failover_in_progress")
 	add(ri.promoted, "promoted")
