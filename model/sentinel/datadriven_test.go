@@ -114,9 +114,14 @@ func TestSentinel(t *testing.T) {
 					w.cutLink(d.CmdArgs[0].Key, a.Key)
 				}
 				return ""
+			case "stall":
+				for _, a := range d.CmdArgs[1:] {
+					w.stall(d.CmdArgs[0].Key, a.Key)
+				}
+				return ""
 			case "heal":
 				for _, a := range d.CmdArgs[1:] {
-					delete(w.cut, pair(d.CmdArgs[0].Key, a.Key))
+					w.heal(d.CmdArgs[0].Key, a.Key)
 				}
 				return ""
 			case "events":
@@ -149,6 +154,18 @@ func TestSentinel(t *testing.T) {
 					fmt.Fprintf(&out, "%s:%s\n", f, m[f])
 				}
 				return out.String()
+			case "link":
+				// One sentinel's link to the master: when its oldest
+				// unanswered PING left and when the master last answered.
+				s := w.sentinels[arg("sentinel", "")]
+				l := s.master.link
+				at := func(t time.Duration) string {
+					if t == 0 {
+						return "none"
+					}
+					return fmtTime(t - epoch)
+				}
+				return fmt.Sprintf("act_ping_time=%s last_avail_time=%s down_after=%s\n", at(l.actPingTime), at(l.lastAvailTime), s.cfg.DownAfter)
 			case "replicas":
 				// The replicas as one sentinel sees them, in name order.
 				s := w.sentinels[arg("sentinel", "")]

@@ -29,6 +29,7 @@ type world struct {
 	order     []string // sentinel names in creation order
 	conns     []*conn
 	cut       map[[2]string]bool
+	stalled   map[[2]string][]func() // held deliveries of a stalled link
 	events    []string
 	clients   map[string]*testClient
 	// onEvent, if set, sees every event as it happens.
@@ -70,7 +71,7 @@ func (h *evHeap) Pop() any {
 
 func newWorld(t testing.TB) *world {
 	return &world{t: t, latency: time.Millisecond, procs: map[string]proc{}, nodes: map[string]*model.Node{},
-		sentinels: map[string]*Sentinel{}, cut: map[[2]string]bool{}, clients: map[string]*testClient{}}
+		sentinels: map[string]*Sentinel{}, cut: map[[2]string]bool{}, stalled: map[[2]string][]func(){}, clients: map[string]*testClient{}}
 }
 
 func (w *world) at(d time.Duration, fn func()) *bool {
@@ -249,7 +250,7 @@ func (c *conn) Write(p []byte) int {
 	}
 	buf := append([]byte(nil), p...)
 	peer := c.peer
-	c.w.at(c.w.latency, func() {
+	c.w.deliver(c.host, c.peerHost, func() {
 		if !peer.closed && peer.owner != nil {
 			peer.owner.data(peer, buf)
 		}
@@ -282,6 +283,38 @@ func (c *conn) reset() {
 		if x.owner != nil {
 			owner, xc := x.owner, x
 			x.w.at(0, func() { owner.closed(xc, errReset) })
+		}
+	}
+}
+
+// deliver runs fn after the latency, or holds it while the link is
+// stalled: bytes wait without a reset, so only timeouts notice.
+func (w *world) deliver(a, b string, fn func()) {
+	w.at(w.latency, func() {
+		if held, ok := w.stalled[pair(a, b)]; ok {
+			w.stalled[pair(a, b)] = append(held, fn)
+			return
+		}
+		fn()
+	})
+}
+
+func (w *world) stall(a, b string) {
+	if _, ok := w.stalled[pair(a, b)]; !ok {
+		w.stalled[pair(a, b)] = nil
+	}
+}
+
+// heal lifts a cut and delivers what a stall held, in order.
+func (w *world) heal(a, b string) {
+	delete(w.cut, pair(a, b))
+	held, ok := w.stalled[pair(a, b)]
+	delete(w.stalled, pair(a, b))
+	if ok {
+		// Now, so they go before bytes still in flight, which were sent
+		// after them.
+		for _, fn := range held {
+			w.at(0, fn)
 		}
 	}
 }

@@ -243,17 +243,18 @@ func (s *Sentinel) sendPeriodic(ri *instance) {
 		period = time.Second
 	}
 	ping := min(s.cfg.DownAfter, pingPeriod)
-	// One of the three per call, in this order of precedence.
-	switch {
-	case ri.kind != kindSentinel && (ri.infoAt == 0 || now-ri.infoAt > period):
+	// Each of the three when due (7.0; before 6.2 only one per call).
+	if ri.kind != kindSentinel && (ri.infoAt == 0 || now-ri.infoAt > period) {
 		s.command(ri, func(v resp.Value) {
 			if v.Kind == resp.KindBulk && !v.Null {
 				s.refreshInfo(ri, v.Str)
 			}
 		}, "INFO")
-	case now-l.lastPongTime > ping && now-l.lastPingTime > ping/2:
+	}
+	if now-l.lastPongTime > ping && now-l.lastPingTime > ping/2 {
 		s.sendPing(ri)
-	case now-ri.lastPubAt > publishPeriod:
+	}
+	if now-ri.lastPubAt > publishPeriod {
 		s.sendHello(ri)
 	}
 }
