@@ -165,7 +165,7 @@ func (s *Sentinel) getLeader(m *instance, epoch uint64) string {
 	}
 	if vote, voteEpoch := s.voteLeader(m, epoch, want); vote != "" && voteEpoch == epoch {
 		counts[vote]++
-		if counts[vote] > best || (counts[vote] == best && vote < winner) {
+		if counts[vote] > best {
 			winner, best = vote, counts[vote]
 		}
 	}

@@ -186,19 +186,34 @@ func (s *Sentinel) MasterAddr() (string, int) {
 	return a.host, a.port
 }
 
-// Start boots the process. A sentinel keeps its myid, epochs and known
-// master address across restarts (they are in its config file); it forgets
-// replicas, sentinels and every link, and rediscovers them.
+// Start boots the process. A restarted sentinel keeps what its config file
+// keeps (Sentinel rewrites it on every change): its myid, current_epoch, the
+// master's address, config_epoch and leader_epoch (so it cannot vote twice
+// in an epoch), and the addresses of the replicas and sentinels it knew
+// (known-replica, known-sentinel). Everything else starts afresh: links,
+// flags, INFO, votes of others, and any failover in progress.
 func (s *Sentinel) Start() {
 	s.up = true
 	s.conns = map[model.Conn]*peer{}
 	s.clients = nil
 	if s.master == nil {
 		s.master = s.newInstance(kindMaster, s.cfg.MasterName, s.cfg.MasterHost, s.cfg.MasterPort)
-	} else {
-		m := s.master
-		m.replicas, m.sentinels = map[string]*instance{}, map[string]*instance{}
-		s.resetInstance(m)
+		s.scheduleTick()
+		return
+	}
+	m := s.master
+	replicas, sentinels := m.replicas, m.sentinels
+	m.replicas, m.sentinels = map[string]*instance{}, map[string]*instance{}
+	s.resetInstance(m)
+	m.infoAt, m.lastPubAt = 0, 0
+	m.sdownSince, m.odownSince = 0, 0
+	for k, r := range replicas {
+		m.replicas[k] = s.newInstance(kindReplica, r.name, r.host, r.port)
+	}
+	for k, p := range sentinels {
+		si := s.newInstance(kindSentinel, p.name, p.host, p.port)
+		si.runid = p.runid
+		m.sentinels[k] = si
 	}
 	s.scheduleTick()
 }
