@@ -149,8 +149,20 @@ func (s *Sentinel) serve(c *client) {
 // command1 answers one command, as a sentinel's command table does.
 func (s *Sentinel) command1(c *client, argv []string) {
 	name := strings.ToLower(argv[0])
-	if len(c.channels) > 0 && name != "subscribe" && name != "unsubscribe" && name != "ping" && name != "quit" && name != "reset" {
-		c.peer.out = resp.AppendError(c.peer.out, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", name))
+	if !slices.Contains(sentinelCommands, name) {
+		var args strings.Builder
+		for _, a := range argv[1:] {
+			fmt.Fprintf(&args, "'%s' ", a)
+		}
+		c.peer.out = resp.AppendError(c.peer.out, fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", argv[0], args.String()))
+		return
+	}
+	if len(c.channels) > 0 && name != "subscribe" && name != "unsubscribe" && name != "ping" {
+		full := name
+		if (name == "sentinel" || name == "client") && len(argv) > 1 {
+			full += "|" + strings.ToLower(argv[1])
+		}
+		c.peer.out = resp.AppendError(c.peer.out, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", full))
 		return
 	}
 	switch {
@@ -162,10 +174,7 @@ func (s *Sentinel) command1(c *client, argv []string) {
 			return
 		}
 		c.peer.out = resp.AppendSimple(c.peer.out, "PONG")
-	case name == "quit":
-		c.peer.out = resp.AppendSimple(c.peer.out, "OK")
-		c.closing = true
-	case name == "client" && len(argv) >= 2 && strings.EqualFold(argv[1], "setname"):
+	case name == "client" && len(argv) == 3 && strings.EqualFold(argv[1], "setname"):
 		c.peer.out = resp.AppendSimple(c.peer.out, "OK")
 	case name == "subscribe" && len(argv) >= 2:
 		for _, ch := range argv[1:] {
@@ -176,6 +185,13 @@ func (s *Sentinel) command1(c *client, argv []string) {
 		}
 	case name == "unsubscribe":
 		chans := argv[1:]
+		if len(chans) == 0 && len(c.channels) == 0 {
+			c.peer.out = resp.AppendArrayLen(c.peer.out, 3)
+			c.peer.out = resp.AppendBulkString(c.peer.out, "unsubscribe")
+			c.peer.out = resp.AppendNull(c.peer.out)
+			c.peer.out = resp.AppendInt(c.peer.out, 0)
+			return
+		}
 		if len(chans) == 0 {
 			chans = slices.Clone(c.channels)
 		}
@@ -196,13 +212,14 @@ func (s *Sentinel) command1(c *client, argv []string) {
 	case name == "sentinel" && len(argv) >= 2:
 		s.sentinelCommand(c, argv)
 	default:
-		var args strings.Builder
-		for _, a := range argv[1:] {
-			fmt.Fprintf(&args, "'%s' ", a)
-		}
-		c.peer.out = resp.AppendError(c.peer.out, fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", argv[0], args.String()))
+		c.peer.out = resp.AppendError(c.peer.out, fmt.Sprintf("ERR wrong number of arguments for '%s' command", name))
 	}
 }
+
+// sentinelCommands are the commands this model of a sentinel knows; Redis
+// 7.0's sentinel mode knows a few more (AUTH, HELLO, ROLE, SHUTDOWN, ...)
+// and not QUIT.
+var sentinelCommands = []string{"ping", "client", "subscribe", "unsubscribe", "publish", "info", "sentinel"}
 
 func (s *Sentinel) subReply(c *client, kind, ch string) {
 	c.peer.out = resp.AppendArrayLen(c.peer.out, 3)
@@ -291,6 +308,8 @@ func (s *Sentinel) sentinelCommand(c *client, argv []string) {
 		}
 	case sub == "myid" && len(argv) == 2:
 		c.peer.out = resp.AppendBulkString(c.peer.out, s.myid)
+	case slices.Contains([]string{"get-master-addr-by-name", "is-master-down-by-addr", "masters", "master", "replicas", "slaves", "sentinels", "myid"}, sub):
+		c.peer.out = resp.AppendError(c.peer.out, fmt.Sprintf("ERR wrong number of arguments for 'sentinel|%s' command", sub))
 	default:
 		c.peer.out = resp.AppendError(c.peer.out, fmt.Sprintf("ERR unknown subcommand '%s'. Try SENTINEL HELP.", argv[1]))
 	}
