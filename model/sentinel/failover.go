@@ -413,7 +413,7 @@ func (s *Sentinel) resetMasterAndChangeAddress(host string, port int) {
 	if m.host != host || m.port != port {
 		addrs = append(addrs, [2]string{m.host, itoa(m.port)})
 	}
-	for _, r := range m.replicas {
+	for _, r := range sortedInstances(m.replicas) {
 		s.closeLink(r, r.link.cc)
 		s.closeLink(r, r.link.pc)
 	}

@@ -346,10 +346,10 @@ func (s *Sentinel) processHello(payload string) {
 		si = nil
 	}
 	if si == nil {
-		for k, other := range m.sentinels {
+		for _, other := range sortedInstances(m.sentinels) {
 			if other.runid == runid {
 				s.closeLink(other, other.link.cc)
-				delete(m.sentinels, k)
+				delete(m.sentinels, addrName(other.host, other.port))
 				s.event("+sentinel-address-switch", m, "ip %s port %d for %s", ip, port, runid)
 			}
 		}

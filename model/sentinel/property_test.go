@@ -2,6 +2,7 @@ package sentinel
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -108,4 +109,33 @@ func TestElectionProperties(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestDeterministic runs the same failover twice and requires the same
+// events at the same instants: time and randomness are inputs.
+func TestDeterministic(t *testing.T) {
+	run := func() []string {
+		w := newWorld(t)
+		w.addNode("m1", model.DefaultConfig())
+		cfg := model.DefaultConfig()
+		cfg.ReplicaOfHost, cfg.ReplicaOfPort = "m1", 6379
+		w.addNode("r1", cfg)
+		for _, name := range []string{"s1", "s2", "s3"} {
+			c := DefaultConfig()
+			c.MasterHost = "m1"
+			c.DownAfter = 2 * time.Second
+			w.addSentinel(name, c)
+		}
+		w.runFor(15 * time.Second)
+		w.crash("m1")
+		w.runFor(30 * time.Second)
+		return w.events
+	}
+	a, b := run(), run()
+	if !slices.Equal(a, b) {
+		t.Fatalf("two runs differ:\n%s\n----\n%s", strings.Join(a, "\n"), strings.Join(b, "\n"))
+	}
+	if !slices.ContainsFunc(a, func(e string) bool { return strings.Contains(e, "+switch-master") }) {
+		t.Fatalf("no failover happened:\n%s", strings.Join(a, "\n"))
+	}
 }
