@@ -277,23 +277,20 @@ func (s *Sentinel) sendPing(ri *instance) {
 	}
 }
 
-// currentMasterAddr is sentinelGetCurrentMasterAddress: the promoted
-// replica once our failover reached RECONF_SLAVES.
-func (s *Sentinel) currentMasterAddr() struct {
+// addr is an instance's address.
+type addr struct {
 	host string
 	port int
-} {
+}
+
+// currentMasterAddr is sentinelGetCurrentMasterAddress: the promoted
+// replica once our failover reached RECONF_SLAVES.
+func (s *Sentinel) currentMasterAddr() addr {
 	m := s.master
 	if m.failoverInProgress && m.promotedReplica != nil && m.failoverState >= stateReconfSlaves {
-		return struct {
-			host string
-			port int
-		}{m.promotedReplica.host, m.promotedReplica.port}
+		return addr{m.promotedReplica.host, m.promotedReplica.port}
 	}
-	return struct {
-		host string
-		port int
-	}{m.host, m.port}
+	return addr{m.host, m.port}
 }
 
 // sendHello is sentinelSendHello: our address, id and epoch, and the

@@ -1,9 +1,9 @@
 // Package sentinel is Redis Sentinel 7.0 as a deterministic state machine:
 // one sentinel process monitoring one master by name, detecting failure
 // (SDOWN, ODOWN), electing a leader by epoch and running the failover, with
-// Sentinel's own rules and timings (src/sentinel.c at tag 7.0.15; the spec is
-// /work/shared/spec/redis-sentinel.md, whose section numbers the comments
-// cite). Function names in comments are Redis's.
+// Sentinel's own rules and timings (src/sentinel.c at tag 7.0.15, as the
+// project's Sentinel specification states them; "spec §n" in comments cites
+// its sections). Function names in comments are Redis's.
 //
 // Like a model.Node, a Sentinel changes only when the runner calls one of
 // its entry points (Accept, Connected, Data, Writable, Closed, and the
