@@ -21,6 +21,9 @@ type client struct {
 	closeAfterReply bool // free once out is written
 	freed           bool
 
+	name     string   // CLIENT SETNAME
+	channels []string // subscribed channels, in subscription order
+
 	multi      bool // inside MULTI
 	multiQueue [][][]byte
 	multiDirty bool // a queued command failed: EXEC aborts

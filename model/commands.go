@@ -1,7 +1,6 @@
 package model
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -40,8 +39,8 @@ func init() {
 		{"info", -1, flagStale | flagLoading, infoCommand},
 		{"role", 1, flagStale | flagLoading, roleCommand},
 		{"wait", 3, 0, waitCommand},
-		{"replicaof", 3, flagStale | flagNoMulti, replicaofCommand},
-		{"slaveof", 3, flagStale | flagNoMulti, replicaofCommand},
+		{"replicaof", 3, flagStale, replicaofCommand},
+		{"slaveof", 3, flagStale, replicaofCommand},
 		{"replconf", -1, flagStale | flagLoading, replconfCommand},
 		{"psync", -3, flagNoMulti, syncCommand},
 		{"sync", 1, flagNoMulti, syncCommand},
@@ -49,6 +48,13 @@ func init() {
 		{"exec", 1, flagLoading | flagStale, execCommand},
 		{"discard", 1, flagLoading | flagStale, discardCommand},
 		{"flushall", -1, flagWrite, flushallCommand},
+		{"subscribe", -2, flagStale | flagLoading, subscribeCommand},
+		{"unsubscribe", -1, flagStale | flagLoading, unsubscribeCommand},
+		{"publish", 3, flagStale | flagLoading | flagMayReplic, publishCommand},
+		{"quit", -1, flagStale | flagLoading, quitCommand},
+		{"reset", 1, flagStale | flagLoading, resetCommand},
+		{"config", -2, flagStale | flagLoading, configCommand},
+		{"client", -2, flagStale | flagLoading, clientCommand},
 	}
 	commandTable = make(map[string]*command, len(cmds))
 	for _, c := range cmds {
@@ -109,6 +115,11 @@ func (n *Node) processCommand(c *client, argv [][]byte) {
 	}
 	if isWrite && !obey && !n.isMaster() && n.cfg.ReplicaReadOnly {
 		c.addError("READONLY You can't write against a read only replica.")
+		c.multiDirty = c.multi
+		return
+	}
+	if msg := pubsubContextError(c, cmd, argv); msg != "" {
+		c.addError(msg)
 		c.multiDirty = c.multi
 		return
 	}
@@ -393,6 +404,17 @@ func selectCommand(n *Node, c *client, argv [][]byte) {
 }
 
 func pingCommand(n *Node, c *client, argv [][]byte) {
+	if len(c.channels) > 0 && len(argv) <= 2 {
+		// In subscribed mode PING answers as a push-like array.
+		c.addArrayLen(2)
+		c.addBulkStr("pong")
+		if len(argv) == 2 {
+			c.addBulk(argv[1])
+		} else {
+			c.addBulkStr("")
+		}
+		return
+	}
 	switch len(argv) {
 	case 1:
 		c.addSimple("PONG")
@@ -522,5 +544,3 @@ func (n *Node) feed(p []byte) {
 }
 
 var crlf = []byte("\r\n")
-
-var _ = bytes.Equal

@@ -89,8 +89,11 @@ type Config struct {
 	MinReplicasMaxLag           time.Duration // min-replicas-max-lag
 	ReplicaServeStaleData       bool          // replica-serve-stale-data
 	ReplicaReadOnly             bool          // replica-read-only
-	ReplicaOutputBufferLimit    OutputBufferLimit
-	Persistence                 Persistence
+	// ReplicaPriority is replica-priority: Sentinel promotes the replica
+	// with the lowest one first, and never one with 0.
+	ReplicaPriority          int
+	ReplicaOutputBufferLimit OutputBufferLimit
+	Persistence              Persistence
 
 	// Protocol is the replication protocol generation (per run).
 	Protocol Protocol
@@ -114,6 +117,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Port:                        6379,
+		ReplicaPriority:             100,
 		ReplBacklogSizeBytes:        1 << 20,
 		ReplBacklogTTL:              3600 * time.Second,
 		ReplTimeout:                 60 * time.Second,

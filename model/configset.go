@@ -68,6 +68,7 @@ var configParams = map[string]func(*Config, string) error{
 	"min-replicas-max-lag":     func(c *Config, v string) error { return setDuration(&c.MinReplicasMaxLag, v, time.Second, 0) },
 	"replica-serve-stale-data": func(c *Config, v string) error { return setBool(&c.ReplicaServeStaleData, v) },
 	"replica-read-only":        func(c *Config, v string) error { return setBool(&c.ReplicaReadOnly, v) },
+	"replica-priority":         func(c *Config, v string) error { return setInt(&c.ReplicaPriority, v, 0, 1<<30) },
 	"client-output-buffer-limit": func(c *Config, v string) error {
 		f := strings.Fields(v)
 		if len(f) != 4 {

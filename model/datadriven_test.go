@@ -24,6 +24,7 @@ func TestEngine(t *testing.T) {
 		logMark := 0
 		noteMark := 0
 		configs := map[string]Config{}
+		rawMark := map[*testClient]int{}
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			arg := func(key string) string {
 				for _, a := range d.CmdArgs {
@@ -118,6 +119,28 @@ func TestEngine(t *testing.T) {
 				for _, line := range strings.Split(strings.TrimSpace(d.Input), "\n") {
 					v := w.do(arg("node"), strings.Fields(line)...)
 					fmt.Fprintf(&out, "%s\n", v)
+				}
+				return out.String()
+			case "send":
+				// Commands from a named client, without waiting.
+				w.send(arg("client"), arg("node"), strings.Split(strings.TrimSpace(d.Input), "\n"))
+				return ""
+			case "received":
+				// The bytes a named client received since the last look,
+				// one RESP line per output line.
+				tc := w.clients[arg("client")+"@"+arg("node")]
+				if tc == nil {
+					return "error: no such client"
+				}
+				var out strings.Builder
+				for _, l := range strings.SplitAfter(string(tc.raw[rawMark[tc]:]), "\r\n") {
+					if l != "" {
+						fmt.Fprintf(&out, "%q\n", l)
+					}
+				}
+				rawMark[tc] = len(tc.raw)
+				if tc.err != nil {
+					fmt.Fprintf(&out, "closed: %v\n", tc.err)
 				}
 				return out.String()
 			case "cut":

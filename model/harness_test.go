@@ -312,10 +312,12 @@ type testClient struct {
 	conn    *fakeConn
 	rr      *resp.Reader
 	replies []resp.Value
+	raw     []byte // every byte received, for byte-exact expectations
 	err     error
 }
 
 func (tc *testClient) data(c *fakeConn, p []byte) {
+	tc.raw = append(tc.raw, p...)
 	tc.rr.Feed(p)
 	for {
 		v, _, ok, err := tc.rr.ReadReply()
@@ -327,6 +329,18 @@ func (tc *testClient) data(c *fakeConn, p []byte) {
 }
 
 func (tc *testClient) closed(c *fakeConn, err error) { tc.err = err }
+
+// send writes commands, one per line, as a named client of node, and runs
+// the world for a millisecond without waiting for replies.
+func (w *world) send(name, node string, lines []string) {
+	tc := w.client(name, node)
+	var out []byte
+	for _, l := range lines {
+		out = resp.AppendCommandString(out, strings.Fields(l)...)
+	}
+	tc.conn.Write(out)
+	w.runFor(time.Millisecond)
+}
 
 // client returns the named test client connected to node, connecting once.
 func (w *world) client(name, node string) *testClient {

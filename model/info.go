@@ -1,6 +1,8 @@
 package model
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
 	"fmt"
 	"strings"
 )
@@ -69,7 +71,13 @@ func (n *Node) Info(section string) string {
 	var b strings.Builder
 	section = strings.ToLower(section)
 	all := section == "" || section == "all" || section == "default" || section == "everything"
+	if all || section == "server" {
+		fmt.Fprintf(&b, "# Server\r\nredis_version:7.0.15\r\nrun_id:%s\r\ntcp_port:%d\r\n", n.runID, n.cfg.Port)
+	}
 	if all || section == "replication" {
+		if b.Len() > 0 {
+			b.WriteString("\r\n")
+		}
 		n.infoReplication(&b)
 	}
 	if all || section == "stats" {
@@ -132,7 +140,7 @@ func (n *Node) infoReplication(b *strings.Builder) {
 			}
 			fmt.Fprintf(b, "master_link_down_since_seconds:%d\r\n", down)
 		}
-		fmt.Fprintf(b, "slave_priority:100\r\n")
+		fmt.Fprintf(b, "slave_priority:%d\r\n", n.cfg.ReplicaPriority)
 		ro := 0
 		if n.cfg.ReplicaReadOnly {
 			ro = 1
@@ -160,6 +168,17 @@ func (n *Node) infoReplication(b *strings.Builder) {
 	fmt.Fprintf(b, "repl_backlog_active:%d\r\nrepl_backlog_size:%d\r\n", active, n.cfg.ReplBacklogSizeBytes)
 	fmt.Fprintf(b, "repl_backlog_first_byte_offset:%d\r\nrepl_backlog_histlen:%d\r\n", n.buf.FirstByteOffset(), n.buf.HistLen())
 }
+
+// runIDFor derives a process's run_id from the replication ID it drew at
+// start: as random as Redis's, without a draw of its own that would shift
+// the node's random stream.
+func runIDFor(replid string) string {
+	sum := sha1.Sum([]byte("run_id:" + replid))
+	return hex.EncodeToString(sum[:])
+}
+
+// RunID returns the process's run_id (INFO server).
+func (n *Node) RunID() string { return n.runID }
 
 func infoCommand(n *Node, c *client, argv [][]byte) {
 	section := ""

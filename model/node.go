@@ -32,6 +32,8 @@ type Node struct {
 	dbs     [numDBs]*db
 	clients []*client // in creation order, as Redis's server.clients
 	byConn  map[Conn]*client
+	pubsub  map[string][]*client // channel: subscribers in subscription order
+	runID   string               // run_id: new for every process start
 	nextID  uint64
 
 	// Replication, master side (also used by a replica for its own
@@ -137,7 +139,9 @@ func (n *Node) reset() {
 	}
 	n.clients = nil
 	n.byConn = make(map[Conn]*client)
+	n.pubsub = make(map[string][]*client)
 	n.replid = n.randomID()
+	n.runID = runIDFor(n.replid)
 	n.replid2 = zeroID
 	n.secondReplidOffset = -1
 	n.buf = replbuf.New(replbuf.Options{BacklogSizeBytes: n.cfg.ReplBacklogSizeBytes, Allocator: n.cfg.BacklogAllocator})
@@ -416,6 +420,7 @@ func (n *Node) freeClient(c *client, reason string) {
 		return
 	}
 	n.dropClientConn(c)
+	n.unsubscribeAll(c)
 	n.unblockWait(c)
 	if c.isReplica() {
 		n.removeSlave(c)
