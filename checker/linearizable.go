@@ -184,6 +184,45 @@ func CheckLinearizable(history []Op, opts Options) *Linearizability {
 	parts := l.partition(history, opts.WindowOps)
 	l.Partitions = len(parts)
 
+	outOfMemory := checkPartitions(parts, history, opts)
+
+	l.Result = ResultOK
+	inconclusive := false
+	for _, p := range parts {
+		switch p.result {
+		case porcupine.Illegal:
+			l.illegal = append(l.illegal, p)
+		case porcupine.Unknown:
+			inconclusive = true
+		}
+	}
+	switch {
+	case len(l.illegal) > 0:
+		l.Result = ResultIllegal
+		seen := map[string]bool{}
+		for _, p := range l.illegal {
+			if !seen[p.key] {
+				seen[p.key] = true
+				l.IllegalKeyCount++
+				if len(l.IllegalKeys) < 10 {
+					l.IllegalKeys = append(l.IllegalKeys, p.key)
+				}
+			}
+		}
+	case inconclusive:
+		l.Result = ResultInconclusive
+		l.Inconclusive = fmt.Sprintf("the check ran out of time (%s)", opts.Timeout)
+		if outOfMemory {
+			l.Inconclusive = fmt.Sprintf("the check's memory passed its bound (%d MiB of heap)", opts.MemoryLimit>>20)
+		}
+	}
+	return l
+}
+
+// checkPartitions runs porcupine on every partition, on opts.Workers
+// goroutines, within opts.Timeout and opts.MemoryLimit, setting each
+// partition's result; it reports whether the memory bound stopped it.
+func checkPartitions(parts []*partition, history []Op, opts Options) (outOfMemory bool) {
 	// The biggest partitions first, so one long key does not finish last.
 	order := make([]int, len(parts))
 	for i := range order {
@@ -232,38 +271,7 @@ func CheckLinearizable(history []Op, opts Options) *Linearizability {
 	}
 	wg.Wait()
 	guard.close()
-
-	l.Result = ResultOK
-	inconclusive := false
-	for _, p := range parts {
-		switch p.result {
-		case porcupine.Illegal:
-			l.illegal = append(l.illegal, p)
-		case porcupine.Unknown:
-			inconclusive = true
-		}
-	}
-	switch {
-	case len(l.illegal) > 0:
-		l.Result = ResultIllegal
-		seen := map[string]bool{}
-		for _, p := range l.illegal {
-			if !seen[p.key] {
-				seen[p.key] = true
-				l.IllegalKeyCount++
-				if len(l.IllegalKeys) < 10 {
-					l.IllegalKeys = append(l.IllegalKeys, p.key)
-				}
-			}
-		}
-	case inconclusive:
-		l.Result = ResultInconclusive
-		l.Inconclusive = fmt.Sprintf("the check ran out of time (%s)", opts.Timeout)
-		if guard.tripped.Load() {
-			l.Inconclusive = fmt.Sprintf("the check's memory passed its bound (%d MiB of heap)", opts.MemoryLimit>>20)
-		}
-	}
-	return l
+	return guard.tripped.Load()
 }
 
 // partition sorts the operations into keys and windows and counts what is
