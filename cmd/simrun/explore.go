@@ -51,7 +51,8 @@ history.json):
   simrun-out/explore/<name>/<UTC time>-seed<N>/minimal.yaml
 
 The last lines say the violated property, the minimal file and the command
-that replays it.`,
+that replays it. simrun explore exits 1 when it finds a violation, 0 when
+the budget ends without one.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return fl.run(args[0], stdout, stderr, site)
@@ -60,7 +61,7 @@ that replays it.`,
 	cmd.Flags().DurationVar(&fl.budget, "budget", 10*time.Minute, "wall time of the search, shrinking apart (0: no bound, then --runs bounds it)")
 	cmd.Flags().IntVar(&fl.runs, "runs", 0, "most cases to run (0: no bound, then --budget bounds it)")
 	cmd.Flags().Uint64Var(&fl.seed, "seed", 1, "root seed: case i is drawn from it and i")
-	cmd.Flags().IntVar(&fl.workers, "workers", runtime.NumCPU(), "cases run side by side")
+	cmd.Flags().IntVar(&fl.workers, "workers", 0, "cases run side by side (0: one per core)")
 	cmd.Flags().IntVar(&fl.shrinkRuns, "shrink-runs", 300, "most runs of shrinking")
 	cmd.Flags().StringVar(&fl.out, "out", "", "output directory (default: a new simrun-out/explore/<name>/<UTC time>-seed<N>/)")
 	cmd.Flags().BoolVar(&fl.force, "force", false, "write into an --out directory that is not empty")
@@ -76,8 +77,10 @@ func (fl *exploreFlags) run(file string, stdout, stderr io.Writer, site *crashSi
 		return badInput(fmt.Errorf("--budget, --runs and --shrink-runs are not negative"))
 	case fl.budget == 0 && fl.runs == 0:
 		return badInput(fmt.Errorf("give --budget or --runs: an exploration needs a bound"))
-	case fl.workers < 1:
-		return badInput(fmt.Errorf("--workers %d: want 1 or more", fl.workers))
+	case fl.workers < 0:
+		return badInput(fmt.Errorf("--workers %d: want 1 or more, or 0 for one per core", fl.workers))
+	case fl.workers == 0:
+		fl.workers = runtime.NumCPU()
 	}
 	sp, err := explore.Load(file, fl.bugs)
 	if err != nil {
