@@ -86,6 +86,11 @@ func (sp *Space) search(opts Options) (*Result, error) {
 				switch {
 				case err != nil:
 					runErr = cmpErr(runErr, fmt.Errorf("case %d (seed %d): %w", i, c.Seed, err))
+				case out.Invalid != nil:
+					// A drawn case that does not load is a space the
+					// generator cannot keep to (a rate too high for the
+					// clients): say so rather than count it as a pass.
+					runErr = cmpErr(runErr, fmt.Errorf("case %d (seed %d) is not a valid scenario: %w", i, c.Seed, out.Invalid))
 				case out.Failed() && (found < 0 || i < found):
 					found, cases[i], results[i] = i, c, out
 				}

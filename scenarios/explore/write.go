@@ -70,8 +70,8 @@ func (sp *Space) WriteMinimal(res *Result, opts Options, path string) ([]byte, *
 		fmt.Sprintf("Minimal scenario found by simrun explore %s --seed %d.", sp.path, opts.Seed),
 		"Searched: " + sp.Describe() + ".",
 		"Property: " + sp.Property() + ".",
-		fmt.Sprintf("Found: case %d after %d runs (run seed %d, %d faults): %s.", res.Index, res.Runs, res.Case.Seed, len(res.Case.Faults), res.Outcome.Line),
-		fmt.Sprintf("Shrunk in %d runs to %d faults: %s.", res.ShrinkRuns, len(res.Minimal.Faults), res.MinimalOutcome.Line),
+		fmt.Sprintf("Found: case %d after %d runs (run seed %d, %s): %s.", res.Index, res.Runs, res.Case.Seed, faultCount(len(res.Case.Faults)), res.Outcome.Line),
+		fmt.Sprintf("Shrunk in %d runs to %s: %s.", res.ShrinkRuns, faultCount(len(res.Minimal.Faults)), res.MinimalOutcome.Line),
 		"Replay: " + replay,
 		"",
 	}
@@ -100,4 +100,11 @@ func wrap(line string, width int) []string {
 		cur += " " + w
 	}
 	return append(out, cur)
+}
+
+func faultCount(n int) string {
+	if n == 1 {
+		return "1 fault"
+	}
+	return fmt.Sprintf("%d faults", n)
 }
