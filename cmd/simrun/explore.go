@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -52,7 +55,8 @@ history.json):
 
 The last lines say the violated property, the minimal file and the command
 that replays it. simrun explore exits 1 when it finds a violation, 0 when
-the budget ends without one.`,
+the budget ends without one. Ctrl-C stops the search (exit 130), or stops
+the shrinking and writes the smallest failing case so far (exit 1).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return fl.run(args[0], stdout, stderr, site)
@@ -97,10 +101,25 @@ func (fl *exploreFlags) run(file string, stdout, stderr io.Writer, site *crashSi
 	opts := explore.Options{Seed: fl.seed, Runs: fl.runs, Budget: fl.budget, Workers: fl.workers, ShrinkRuns: fl.shrinkRuns}
 	prog := newExploreProgress(stderr)
 	opts.Progress = prog.update
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		// A second Ctrl-C kills the process as usual.
+		<-ctx.Done()
+		stop()
+	}()
+	opts.Stop = ctx.Done()
 	res, err := sp.Explore(opts)
 	prog.finish()
 	if err != nil {
 		return internalError(err)
+	}
+	if res.Interrupted && !res.Found {
+		fmt.Fprintf(stdout, "interrupted after %d runs (%s), no violation so far\n", res.Runs, res.Elapsed.Round(time.Millisecond))
+		return &exitError{code: exitInterrupted}
+	}
+	if res.Interrupted {
+		fmt.Fprintln(stdout, "interrupted while shrinking: the file below is the smallest failing case so far")
 	}
 	if !res.Found {
 		fmt.Fprintf(stdout, "no violation in %d runs (%s, %.1f runs/s)\n", res.Runs, res.Elapsed.Round(time.Millisecond), float64(res.Runs)/res.Elapsed.Seconds())

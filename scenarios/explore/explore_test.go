@@ -212,3 +212,17 @@ func TestExploreStopsAtTheBudget(t *testing.T) {
 		t.Errorf("a budget of 1ms: %v after %s", err, time.Since(start))
 	}
 }
+
+// A closed Stop ends the search before any case starts.
+func TestStop(t *testing.T) {
+	sp := load(t, tiny)
+	stop := make(chan struct{})
+	close(stop)
+	res, err := sp.Explore(Options{Seed: 1, Runs: 10, Stop: stop})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Interrupted || res.Runs != 0 || res.Found {
+		t.Errorf("stopped before it began: %+v", res)
+	}
+}

@@ -25,6 +25,9 @@ type Result struct {
 	MinimalOutcome Outcome
 	ShrinkRuns     int
 	ShrinkElapsed  time.Duration
+	// Interrupted: Options.Stop closed before the search or the
+	// shrinking was over.
+	Interrupted bool
 }
 
 // Explore runs cases 0, 1, 2, ... until one breaks the property or the
@@ -41,6 +44,7 @@ func (sp *Space) Explore(opts Options) (*Result, error) {
 	start := time.Now()
 	res.Minimal, res.MinimalOutcome, res.ShrinkRuns, err = sp.Shrink(res.Case, res.Outcome, opts)
 	res.ShrinkElapsed = time.Since(start)
+	res.Interrupted = opts.stopped()
 	return res, err
 }
 
@@ -64,7 +68,7 @@ func (sp *Space) search(opts Options) (*Result, error) {
 		defer mu.Unlock()
 		over := opts.Runs > 0 && next >= opts.Runs ||
 			opts.Budget > 0 && time.Since(start) >= opts.Budget ||
-			found >= 0 && next > found || runErr != nil
+			found >= 0 && next > found || runErr != nil || opts.stopped()
 		if over {
 			return 0, false
 		}
@@ -102,7 +106,7 @@ func (sp *Space) search(opts Options) (*Result, error) {
 		})
 	}
 	wg.Wait()
-	res := &Result{Runs: runs, Elapsed: time.Since(start)}
+	res := &Result{Runs: runs, Elapsed: time.Since(start), Interrupted: opts.stopped()}
 	if runErr != nil {
 		return res, runErr
 	}

@@ -22,10 +22,10 @@ func (sp *Space) Shrink(c Case, out Outcome, opts Options) (Case, Outcome, int, 
 	workers := max(1, opts.Workers)
 	start := time.Now()
 	runs := 0
-	for runs < limit {
+	for runs < limit && !opts.stopped() {
 		steps := sp.steps(c)
 		progressed := false
-		for len(steps) > 0 && runs < limit && !progressed {
+		for len(steps) > 0 && runs < limit && !progressed && !opts.stopped() {
 			batch := steps[:min(workers, len(steps), limit-runs)]
 			steps = steps[len(batch):]
 			outs, err := sp.checkAll(batch, opts)

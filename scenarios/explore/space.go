@@ -175,6 +175,20 @@ type Options struct {
 	// Progress, when set, is called after each finished run of the search
 	// and of shrinking, from one goroutine at a time.
 	Progress func(Progress)
+	// Stop, when it closes, ends the search (no more cases are started)
+	// or the shrinking (the smallest failing case so far is the result);
+	// Result.Interrupted says so.
+	Stop <-chan struct{}
+}
+
+// stopped reports whether Stop has closed.
+func (o Options) stopped() bool {
+	select {
+	case <-o.Stop:
+		return true
+	default:
+		return false
+	}
 }
 
 func (o Options) checkTimeout() time.Duration {
