@@ -114,7 +114,7 @@ func (o Outcome) Failed() bool { return o.Violation != "" }
 
 // check runs the case and names the property it broke, if any.
 func (sp *Space) check(c Case, opts Options) (Outcome, error) {
-	_, s, err := sp.load(c, sp.path, nil)
+	_, s, err := sp.load(c, fmt.Sprintf("%s, case of seed %d", sp.path, c.Seed), nil)
 	if err != nil {
 		return Outcome{Invalid: err}, nil
 	}
