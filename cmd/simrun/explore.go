@@ -136,7 +136,7 @@ func (fl *exploreFlags) run(file string, stdout, stderr io.Writer, site *crashSi
 		return internalError(err)
 	}
 	path := filepath.Join(dir, "minimal.yaml")
-	text, s, err := sp.WriteMinimal(res, opts, path)
+	text, s, err := sp.MinimalFile(res, opts, path)
 	if err != nil {
 		return internalError(fmt.Errorf("the minimal file does not load: %w", err))
 	}

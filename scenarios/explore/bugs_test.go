@@ -40,7 +40,7 @@ func TestExploreFindsPlantedBugs(t *testing.T) {
 			}
 			t.Logf("%s: case %d after %d runs (%s): %s; shrunk in %d runs from %d faults to %d",
 				file, res.Index, res.Runs, res.Elapsed, res.Outcome.Line, res.ShrinkRuns, len(res.Case.Faults), len(res.Minimal.Faults))
-			text, _, err := sp.WriteMinimal(res, opts, "minimal.yaml")
+			text, _, err := sp.MinimalFile(res, opts, "minimal.yaml")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -153,7 +153,7 @@ func TestShrinkKeepsTheViolation(t *testing.T) {
 			rt.Fatalf("shrunk %d faults to %d in %d runs: %q became %q", len(c.Faults), len(m.Faults), runs, out.Line, mout.Line)
 		}
 		// The minimal file, loaded as simrun run loads it.
-		text, s, err := sp.WriteMinimal(&Result{Case: c, Minimal: m, Outcome: out, MinimalOutcome: mout}, Options{}, "minimal.yaml")
+		text, s, err := sp.MinimalFile(&Result{Case: c, Minimal: m, Outcome: out, MinimalOutcome: mout}, Options{}, "minimal.yaml")
 		if err != nil {
 			rt.Fatal(err)
 		}

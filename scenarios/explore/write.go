@@ -56,11 +56,11 @@ func (sp *Space) Property() string {
 	return p
 }
 
-// WriteMinimal renders the result's minimal case as the scenario file
-// path (it writes nothing: it returns the text and its spec), with
-// comments at the top saying what was searched and found and how to
-// replay it.
-func (sp *Space) WriteMinimal(res *Result, opts Options, path string) ([]byte, *spec.Spec, error) {
+// MinimalFile returns the text of the result's minimal case as a
+// scenario file to be written at path, and its spec, with comments at the
+// top saying what was searched and found and how to replay it. The caller
+// writes it.
+func (sp *Space) MinimalFile(res *Result, opts Options, path string) ([]byte, *spec.Spec, error) {
 	_, s, err := sp.load(res.Minimal, path, nil)
 	if err != nil {
 		return nil, nil, err

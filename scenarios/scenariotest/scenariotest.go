@@ -132,7 +132,7 @@ func Explore(t testing.TB, path string) {
 	}
 	dir := filepath.Join("testdata", "explore", strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()))
 	out := filepath.Join(dir, "minimal.yaml")
-	text, s, err := sp.WriteMinimal(res, opts, out)
+	text, s, err := sp.MinimalFile(res, opts, out)
 	if err != nil {
 		t.Fatalf("%s: the minimal file does not load: %v", path, err)
 	}
