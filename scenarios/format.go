@@ -15,20 +15,21 @@ import (
 // validated, typed form the runner uses.
 
 type fileYAML struct {
-	Name        Text        `yaml:"name"`
-	Description Text        `yaml:"description"`
-	Duration    Duration    `yaml:"duration"`
-	HealTimeout Duration    `yaml:"heal-timeout"`
-	Seeds       []Int       `yaml:"seeds"`
-	Protocol    Text        `yaml:"protocol"`
-	Nodes       []nodeYAML  `yaml:"nodes"`
-	Config      configYAML  `yaml:"config"`
-	Network     netYAML     `yaml:"network"`
-	Dataset     *dataYAML   `yaml:"dataset"`
-	Workload    *workYAML   `yaml:"workload"`
-	Faults      []faultYAML `yaml:"faults"`
-	Expect      expectYAML  `yaml:"expect"`
-	Bugs        []Text      `yaml:"bugs"`
+	Name        Text         `yaml:"name"`
+	Description Text         `yaml:"description"`
+	Duration    Duration     `yaml:"duration"`
+	HealTimeout Duration     `yaml:"heal-timeout"`
+	Seeds       []Int        `yaml:"seeds"`
+	Protocol    Text         `yaml:"protocol"`
+	Nodes       []nodeYAML   `yaml:"nodes"`
+	Config      configYAML   `yaml:"config"`
+	Network     netYAML      `yaml:"network"`
+	Dataset     *dataYAML    `yaml:"dataset"`
+	Workload    *workYAML    `yaml:"workload"`
+	Faults      []faultYAML  `yaml:"faults"`
+	Expect      expectYAML   `yaml:"expect"`
+	Bugs        []Text       `yaml:"bugs"`
+	Explore     *exploreYAML `yaml:"explore"`
 }
 
 type nodeYAML struct {

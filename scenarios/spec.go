@@ -55,6 +55,11 @@ func validate(f *fileYAML, bugs []string) (*spec.Spec, error) {
 	if err := s.validateFaults(f); err != nil {
 		return nil, err
 	}
+	if f.Explore != nil {
+		if err := s.validateExplore(f.Explore); err != nil {
+			return nil, err
+		}
+	}
 	for _, it := range f.Expect.Items {
 		e, err := expectation(it)
 		if err != nil {

@@ -107,6 +107,7 @@ the linearizability check of a history file on its own.`,
 	root.AddCommand(runCommand(stdout, stderr, site))
 	root.AddCommand(sweepCommands(stdout, stderr, site)...)
 	root.AddCommand(checkCommand(stdout, site))
+	root.AddCommand(exploreCommand(stdout, stderr, site))
 	for _, c := range append(root.Commands(), root) {
 		if !strings.Contains(c.Long, "Exit status") {
 			c.Long = strings.TrimSuffix(cmp.Or(c.Long, c.Short), ".") + ".\n\n" + exitStatusHelp

@@ -37,7 +37,7 @@ func golden(t *testing.T, name, got string) {
 // to a flag, a default or the exit codes shows in review as a change to a
 // file in testdata.
 func TestGoldenHelp(t *testing.T) {
-	for _, cmd := range []string{"", "run", "sweep", "report", "merge", "check"} {
+	for _, cmd := range []string{"", "run", "sweep", "report", "merge", "check", "explore"} {
 		name := "simrun"
 		args := []string{"--help"}
 		if cmd != "" {

@@ -1,6 +1,6 @@
 // Package archtest checks that the module keeps the shape its architecture gives it:
 // imports point one way (the table in rules.go, between layers and, inside scenarios,
-// between its packages: spec, world, scenarios, then sweep and scenariotest), and the
+// between its packages: spec, world, scenarios, then sweep, explore and scenariotest), and the
 // simulated world (sim, model,
 // faults, scenarios/world) reads no real clock, draws from no global random source,
 // starts no goroutines, uses no select and does no I/O.

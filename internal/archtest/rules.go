@@ -56,7 +56,9 @@ var layers = []layer{
 		// Many runs; and runs from go test. Neither reaches into the world.
 		// The sweep keeps records: it never reaches into the engine.
 		{dir: "scenarios/sweep", imports: []string{"scenarios", "scenarios/spec"}, only: []string{"faults"}},
-		{dir: "scenarios/scenariotest", imports: []string{"scenarios", "scenarios/spec"}},
+		{dir: "scenarios/scenariotest", imports: []string{"scenarios", "scenarios/spec", "scenarios/explore"}},
+		// Explore generates scenarios and keeps records, like the sweep.
+		{dir: "scenarios/explore", imports: []string{"scenarios", "scenarios/spec"}, only: []string{"faults"}},
 	}},
 	{dir: "checker", thirdParty: []string{
 		"github.com/anishathalye/porcupine",

@@ -1,5 +1,6 @@
 // Package scenariotest runs scenario files from Go tests: every seed of a
-// file against its expectations, or one seed twice to compare the traces.
+// file against its expectations, one seed twice to compare the traces, or
+// a bounded exploration of a file's explore: space.
 // It lives apart from package scenarios so that programs that run
 // scenarios (simrun) do not link package testing.
 package scenariotest
@@ -7,10 +8,18 @@ package scenariotest
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/replsim/replsim/scenarios"
+	"github.com/replsim/replsim/scenarios/explore"
 	"github.com/replsim/replsim/scenarios/spec"
 )
 
@@ -96,4 +105,59 @@ func FirstDiff(a, b []byte) string {
 		}
 	}
 	return fmt.Sprintf("%d vs %d lines", len(la), len(lb))
+}
+
+// Explore runs a bounded exploration of a file's explore: space, from
+// root seed 1: 20 cases under go test -short, 200 otherwise, or the
+// number -rapid.checks gives when it is set. When a case breaks the
+// property it is shrunk, and t fails with the violated property and the
+// path of the minimal file, written to testdata/explore/<test>/minimal.yaml
+// so that it can be kept as a regression:
+//
+//	func TestEngine(t *testing.T) { scenariotest.Explore(t, "testdata/engine.yaml") }
+func Explore(t testing.TB, path string) {
+	t.Helper()
+	sp, err := explore.Load(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := explore.Options{Seed: 1, Runs: exploreRuns(), Workers: runtime.NumCPU()}
+	res, err := sp.Explore(opts)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if !res.Found {
+		t.Logf("%s: no violation in %d runs (%s)", path, res.Runs, res.Elapsed.Round(time.Millisecond))
+		return
+	}
+	dir := filepath.Join("testdata", "explore", strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()))
+	out := filepath.Join(dir, "minimal.yaml")
+	text, s, err := sp.MinimalFile(res, opts, out)
+	if err != nil {
+		t.Fatalf("%s: the minimal file does not load: %v", path, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, text, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Errorf("%s: %s\n  found in case %d after %d runs, shrunk to %d faults\n  minimal: %s\n  replay: %s",
+		path, res.MinimalOutcome.Line, res.Index, res.Runs, len(res.Minimal.Faults), out, scenarios.ReplayCommand(s, res.Minimal.Seed))
+}
+
+// exploreRuns is how many cases Explore runs.
+func exploreRuns() int {
+	runs := 200
+	if testing.Short() {
+		runs = 20
+	}
+	flag.Visit(func(f *flag.Flag) {
+		if f.Name == "rapid.checks" {
+			if n, err := strconv.Atoi(f.Value.String()); err == nil && n > 0 {
+				runs = n
+			}
+		}
+	})
+	return runs
 }

@@ -2,6 +2,7 @@ package scenariotest
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 )
@@ -61,5 +62,24 @@ func TestFirstDiff(t *testing.T) {
 		if got := FirstDiff([]byte(tc.a), []byte(tc.b)); got != tc.want {
 			t.Errorf("FirstDiff(%q, %q) = %s, want %s", tc.a, tc.b, got, tc.want)
 		}
+	}
+}
+
+// Explore fails with the violated property and the path of a minimal file
+// that fails the same way; a space without a violation passes.
+func TestExplore(t *testing.T) {
+	r := &recorder{TB: t}
+	Explore(r, "../explore/testdata/tiny.yaml")
+	if len(r.errors) != 1 || !strings.Contains(r.errors[0], "expect lost_writes: want 0") || !strings.Contains(r.errors[0], "minimal: testdata/explore/TestExplore/minimal.yaml") {
+		t.Fatalf("want one error naming lost_writes and the minimal file, got %q", r.errors)
+	}
+	if err := os.RemoveAll("testdata/explore"); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove("testdata") // when the test made it
+	r = &recorder{TB: t}
+	Explore(r, "../explore-engine.yaml")
+	if len(r.errors) != 0 {
+		t.Errorf("explore-engine.yaml with no bug: %q", r.errors)
 	}
 }

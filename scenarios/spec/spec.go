@@ -32,6 +32,9 @@ type Spec struct {
 	// Bugs are the planted bugs of the file and of --bug, switched on in
 	// every node's config.
 	Bugs model.Bugs
+	// Explore is the file's explore: section, the space simrun explore
+	// searches; nil when the file has none. A run ignores it.
+	Explore *Explore
 }
 
 // NodeSpec is one node with its effective configuration.

@@ -1,0 +1,62 @@
+package explore
+
+import (
+	"testing"
+
+	"github.com/replsim/replsim/model"
+	"github.com/replsim/replsim/scenarios"
+)
+
+// bugSpaces names, for each bug planted in the engine, the library space
+// whose exploration finds it.
+var bugSpaces = map[string]string{
+	"psync-offset-off-by-one":       "../explore-partial-resync.yaml",
+	"ack-before-apply":              "../explore-wait-failover.yaml",
+	"drop-last-block-on-trim":       "../explore-engine.yaml",
+	"forget-select-after-full-sync": "../explore-engine.yaml",
+}
+
+// Testing the explorer: every planted bug is found within 200 runs from
+// seed 1, and its minimal file fails with the bug and passes without it.
+func TestExploreFindsPlantedBugs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("explores each planted bug: go test without -short runs it")
+	}
+	for _, bug := range model.BugNames() {
+		file, ok := bugSpaces[bug]
+		if !ok {
+			t.Errorf("planted bug %s: no space is named to find it", bug)
+			continue
+		}
+		t.Run(bug, func(t *testing.T) {
+			sp := load(t, file, bug)
+			opts := Options{Seed: 1, Runs: 200, Workers: 2}
+			res, err := sp.Explore(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Found {
+				t.Fatalf("%s: not found in %d runs", file, res.Runs)
+			}
+			t.Logf("%s: case %d after %d runs (%s): %s; shrunk in %d runs from %d faults to %d",
+				file, res.Index, res.Runs, res.Elapsed, res.Outcome.Line, res.ShrinkRuns, len(res.Case.Faults), len(res.Minimal.Faults))
+			text, _, err := sp.MinimalFile(res, opts, "minimal.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, bugs := range [][]string{{bug}, nil} {
+				s, err := scenarios.Load("minimal.yaml", text, scenarios.Overrides{Bugs: bugs})
+				if err != nil {
+					t.Fatal(err)
+				}
+				rec, err := scenarios.Run(s, s.Seeds[0], scenarios.RunOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := violation(rec); bugs != nil && got != res.MinimalOutcome || bugs == nil && !rec.OK {
+					t.Errorf("the minimal file with bugs %v: %q (want %q with the bug, a pass without)\n%s", bugs, got.Line, res.MinimalOutcome.Line, text)
+				}
+			}
+		})
+	}
+}
