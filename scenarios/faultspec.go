@@ -39,11 +39,17 @@ func (s builder) selector(t Text) (faults.Selector, error) {
 // selectorOf is a node name or one of the selectors; an unknown name gets
 // the closest of the node names and the selectors.
 func (s builder) selectorOf(t Text, selectors []string) (faults.Selector, error) {
-	if slices.Contains(nodeSelectors, t.V) || s.node(t.V) != nil {
+	if slices.Contains(nodeSelectors, t.V) || s.node(t.V) != nil || s.IsSentinel(t.V) {
 		return faults.Selector(t.V), nil
 	}
-	return "", errAt(t.Tok, fmt.Sprintf("unknown node %q (nodes: %s; or master, replicas, replica)%s",
-		t.V, s.nodeNames(), didYouMean(t.V, slices.Concat(s.names(), selectors))))
+	var sentinels []string
+	also := ""
+	if s.Sentinels != nil {
+		sentinels = s.Sentinels.Names
+		also = "; sentinels: " + strings.Join(sentinels, ", ")
+	}
+	return "", errAt(t.Tok, fmt.Sprintf("unknown node %q (nodes: %s; or master, replicas, replica%s)%s",
+		t.V, s.nodeNames(), also, didYouMean(t.V, slices.Concat(s.names(), sentinels, selectors))))
 }
 
 // The selectors of a node (besides its name), and of a host: a node or
@@ -168,6 +174,9 @@ func (s builder) randomAction(fy *faultYAML) (faults.Action, error) {
 			return a, errAt(fy.Random.Tok, fmt.Sprintf("random %s needs node: <name|master|replica>", a.Verb))
 		}
 		a.Node, err = s.selector(fy.Node)
+		if err == nil && a.Verb == faults.Failover && s.IsSentinel(fy.Node.V) {
+			err = errAt(fy.Node.Tok, fmt.Sprintf("failover promotes a replica; %s is a sentinel", fy.Node.V))
+		}
 	default:
 		return a, errAt(fy.Random.Tok, fmt.Sprintf("random %q: want disconnect, stall, crash, restart, pause or failover%s", fy.Random.V, didYouMean(fy.Random.V, randomVerbs)))
 	}
@@ -202,6 +211,9 @@ func (s builder) fixedAction(fy *faultYAML, verb faults.Verb) (faults.Action, er
 		a.Node, err = s.selector(fy.Failover)
 		if err == nil && a.Node == faults.SelectMaster {
 			err = errAt(fy.Failover.Tok, "failover promotes a replica: name one, or use replica")
+		}
+		if err == nil && s.IsSentinel(fy.Failover.V) {
+			err = errAt(fy.Failover.Tok, fmt.Sprintf("failover promotes a replica; %s is a sentinel", fy.Failover.V))
 		}
 	}
 	return a, err
