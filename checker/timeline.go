@@ -16,8 +16,10 @@ type Event struct {
 	At  int64 `json:"at"`            // virtual ns
 	End int64 `json:"end,omitempty"` // for lasting faults; 0: a moment
 	// Kind is a note kind (link-up, link-down, fullresync, continue,
-	// promoted, sync-done, replica-dropped) or a fault verb (disconnect,
-	// stall, partition, crash, restart, pause, failover, heal).
+	// promoted, sync-done, replica-dropped), a fault verb (disconnect,
+	// stall, partition, crash, restart, pause, failover, heal), or
+	// "sentinel": a sentinel's event, Node the sentinel and Text the event
+	// as it publishes it ("+odown master mymaster m1 6379 #quorum 2/2").
 	Kind   string `json:"kind"`
 	Node   string `json:"node,omitempty"`
 	Peer   string `json:"peer,omitempty"`
@@ -61,6 +63,8 @@ func (e Event) String() string {
 		return fmt.Sprintf("%s %s loaded the snapshot of %s at offset %d", at, e.Node, e.Peer, e.Offset)
 	case "replica-dropped":
 		return fmt.Sprintf("%s %s dropped replica %s", at, e.Node, e.Peer)
+	case "sentinel":
+		return fmt.Sprintf("%s sentinel %s %s", at, e.Node, e.Text)
 	}
 	return fmt.Sprintf("%s %s %s %s %d", at, e.Node, e.Kind, e.Peer, e.Offset)
 }

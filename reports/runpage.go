@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -169,6 +170,9 @@ func eventRows(rec *scenarios.Record) ([]eventRow, int) {
 			evs = append(evs, ev{e.At, eventRow{What: "fault: " + e.Kind, Detail: detail}})
 		case e.Kind == "promoted":
 			evs = append(evs, ev{e.At, eventRow{Node: e.Node, What: "promoted to master", Detail: fmt.Sprintf("at offset %d", e.Offset)}})
+		case e.Kind == "sentinel":
+			what, detail, _ := strings.Cut(e.Text, " ")
+			evs = append(evs, ev{e.At, eventRow{Node: e.Node, What: "sentinel " + what, Detail: detail}})
 		}
 	}
 	for _, s := range rec.SyncEvents {
