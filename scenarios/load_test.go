@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"testing"
+	"time"
 )
 
 // The example of the format in the issue, every key of it, must load.
@@ -18,6 +19,9 @@ func TestExampleLoads(t *testing.T) {
 	}
 	if got := s.Nodes[0].Config.ReplBacklogSizeBytes; got != 1<<20 {
 		t.Errorf("repl-backlog-size %d", got)
+	}
+	if ss := s.Sentinels; ss == nil || len(ss.Names) != 3 || ss.FailoverTimeout != 3*time.Minute {
+		t.Errorf("sentinels %+v", ss)
 	}
 }
 
