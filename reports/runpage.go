@@ -249,7 +249,7 @@ pre, code { background: #f6f6f6; font-size: 0.85rem; } pre { padding: 0.8rem; ov
 
 <h2 id="timeline">Timeline</h2>
 <img alt="faults, link states, syncs and promotions of each node over time" {{svg .TimelineSVG}}>
-<p>Red: a fault's period on the faults row. Orange: a replica's link to its master down. Marks: first syncs (grey squares), partial resyncs (green rings), full resyncs (red triangles), promotions (purple crosses). The dashed line is where the heal phase starts (faults lifted, workload stopped).</p>
+<p>Red: a fault's period on the faults row. Orange: a replica's link to its master down. Marks: first syncs (grey squares), partial resyncs (green rings), full resyncs (red triangles), promotions (purple crosses).{{if .Rec.Spec.Sentinels}} Each sentinel's row: the master subjectively down (orange ring) and objectively down (red ring), elected leader (purple square), +switch-master (purple cross), a failover aborted (red cross); the table below lists every event.{{end}} The dashed line is where the heal phase starts (faults lifted, workload stopped).</p>
 <div class="scroll"><table id="events">
 <tr><th>time</th><th>node</th><th>event</th><th>detail</th></tr>
 {{range .Events}}<tr><td class="n">{{.At}}</td><td>{{.Node}}</td><td>{{.What}}</td><td>{{.Detail}}</td></tr>
