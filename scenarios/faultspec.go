@@ -115,6 +115,13 @@ func (s builder) fault(fy *faultYAML) (faults.Schedule, error) {
 		return sch, err
 	}
 	a := &sch.Action
+	if a.Verb == faults.Failover && s.Sentinels != nil {
+		tk := fy.Failover.Tok
+		if random {
+			tk = fy.Random.Tok
+		}
+		return sch, errAt(tk, "with sentinels, failovers are theirs: take the master down or away (crash, pause, partition) and they promote a replica")
+	}
 	a.OneWay = fy.OneWay.B
 	if a.OneWay && a.Verb != faults.Disconnect && a.Verb != faults.Stall {
 		return sch, errAt(fy.OneWay.Tok, "one-way applies to disconnect and stall")
@@ -174,9 +181,6 @@ func (s builder) randomAction(fy *faultYAML) (faults.Action, error) {
 			return a, errAt(fy.Random.Tok, fmt.Sprintf("random %s needs node: <name|master|replica>", a.Verb))
 		}
 		a.Node, err = s.selector(fy.Node)
-		if err == nil && a.Verb == faults.Failover && s.IsSentinel(fy.Node.V) {
-			err = errAt(fy.Node.Tok, fmt.Sprintf("failover promotes a replica; %s is a sentinel", fy.Node.V))
-		}
 	default:
 		return a, errAt(fy.Random.Tok, fmt.Sprintf("random %q: want disconnect, stall, crash, restart, pause or failover%s", fy.Random.V, didYouMean(fy.Random.V, randomVerbs)))
 	}
@@ -211,9 +215,6 @@ func (s builder) fixedAction(fy *faultYAML, verb faults.Verb) (faults.Action, er
 		a.Node, err = s.selector(fy.Failover)
 		if err == nil && a.Node == faults.SelectMaster {
 			err = errAt(fy.Failover.Tok, "failover promotes a replica: name one, or use replica")
-		}
-		if err == nil && s.IsSentinel(fy.Failover.V) {
-			err = errAt(fy.Failover.Tok, fmt.Sprintf("failover promotes a replica; %s is a sentinel", fy.Failover.V))
 		}
 	}
 	return a, err

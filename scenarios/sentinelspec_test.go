@@ -31,7 +31,8 @@ func TestBadSentinels(t *testing.T) {
 		{"negative failover-timeout", sentinelBase + "  names: [s1]\n  quorum: 1\n  failover-timeout: -5\n", `t.yaml:10:21: failover-timeout: negative duration "-5"`},
 		{"parallel-syncs zero", sentinelBase + "  names: [s1]\n  quorum: 1\n  parallel-syncs: 0\n", "t.yaml:10:19: parallel-syncs must be between 1 and 1000"},
 		{"bad master-name", sentinelBase + "  names: [s1]\n  quorum: 1\n  master-name: My Master\n", `t.yaml:10:16: master-name "My Master"`},
-		{"failover of a sentinel", sentinelBase + "  names: [s1]\n  quorum: 1\nfaults:\n  - {at: 10s, failover: s1}\n", "t.yaml:11:25: failover promotes a replica; s1 is a sentinel"},
+		{"failover fault with sentinels", sentinelBase + "  names: [s1]\n  quorum: 1\nfaults:\n  - {at: 10s, failover: r1}\n", "t.yaml:11:25: with sentinels, failovers are theirs"},
+		{"random failover with sentinels", sentinelBase + "  names: [s1]\n  quorum: 1\nfaults:\n  - {random: failover, node: replica, mean-every: 10s}\n", "t.yaml:11:14: with sentinels, failovers are theirs"},
 		{"unknown sentinel in a fault", sentinelBase + "  names: [s1]\n  quorum: 1\nfaults:\n  - {at: 10s, crash: s2}\n", `t.yaml:11:22: unknown node "s2" (nodes: m1, r1; or master, replicas, replica; sentinels: s1)`},
 		{"bad replica-priority", base + "    config: {replica-priority: -1}\n", "t.yaml:7:32: replica-priority"},
 	} {
