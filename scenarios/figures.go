@@ -213,8 +213,8 @@ var Figures = []Figure{
 		Doc:   "Failover attempts abandoned: -failover-abort-not-elected (no majority of votes in time), -failover-abort-no-good-slave, -failover-abort-slave-timeout.",
 		value: func(r *Record) Value { return known(r.failovers.aborted) }},
 	{Name: "write_unavailability", Kind: KindDuration, Unit: "s", Agg: AggMax, Group: "failover", Expectable: true,
-		Doc: "From the master's failure (the first fault that took the starting master down or away: a crash, restart or pause of it, or a disconnect, stall or partition of a link between it and a node or a sentinel) " +
-			"to the reply of the first write another node acknowledged after it; when none did (no failover), to the reply of the first write called after it that the starting master acknowledged; when no write was acknowledged after it at all, to the end of the fault phase. 0 without such a fault.",
+		Doc: "From the master's failure (the first fault that took the starting master down or away: a crash, restart or pause of it, a disconnect, stall or partition of a link between it and a client or a sentinel, or a failover fault) " +
+			"to the reply of the first write another node acknowledged after it; when none did (no failover), to the reply of the first write called after it that the starting master acknowledged; when writes were tried after it but none was acknowledged, to the end of the fault phase. 0 without such a fault, or without a write tried after it.",
 		value: (*Record).writeUnavailability},
 	{Name: "split_brain_time", Kind: KindDuration, Unit: "s", Agg: AggMax, Group: "failover", Expectable: true,
 		Doc: "Time two nodes accepted writes at once: the run cut into 100ms slices (by the reply time of each acknowledged write sent to a master), " +

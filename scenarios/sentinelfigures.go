@@ -47,6 +47,8 @@ type ackFigures struct {
 	// that of the first write called after the failure that the starting
 	// master acknowledged. -1: none.
 	firstNewAck, firstOldAck int64
+	// tried: some write was called after the failure.
+	tried bool
 	// sliceNode is, per slice of splitBrainSlice, the first node seen
 	// acknowledging a write in it; multi the slices where another did too.
 	sliceNode map[int64]string
@@ -63,7 +65,13 @@ func countAcks(res *world.Facts, master string, h []checker.Op) ackFigures {
 	a := newAckFigures()
 	for i := range h {
 		op := &h[i]
-		if !op.IsWrite() || op.Outcome != checker.OK || op.Replica || op.Node == "" {
+		if !op.IsWrite() || op.Replica || op.Node == "" {
+			continue
+		}
+		if res.MasterFailed && op.Call > int64(res.MasterFailedAt) {
+			a.tried = true
+		}
+		if op.Outcome != checker.OK {
 			continue
 		}
 		if failed := int64(res.MasterFailedAt); res.MasterFailed {
@@ -98,6 +106,7 @@ func (a *ackFigures) mark(slice int64, node string) {
 func (a *ackFigures) add(o ackFigures) {
 	a.firstNewAck = earliest(a.firstNewAck, o.firstNewAck)
 	a.firstOldAck = earliest(a.firstOldAck, o.firstOldAck)
+	a.tried = a.tried || o.tried
 	for s, n := range o.sliceNode {
 		a.mark(s, n)
 	}
@@ -113,8 +122,8 @@ func (r *Record) writeUnavailability() Value {
 		ack = r.acks.firstOldAck
 	}
 	switch {
-	case !r.Facts.MasterFailed:
-		return known(0)
+	case !r.Facts.MasterFailed || (ack < 0 && !r.acks.tried):
+		return known(0) // no failure, or no write wanted after it
 	case ack < 0:
 		ack = int64(max(r.Spec.Duration, r.Facts.MasterFailedAt))
 	}

@@ -52,14 +52,19 @@ func TestSentinelFigures(t *testing.T) {
 
 	// Without another node's ack, the first ack of a write called after
 	// the failure; without any, the end of the fault phase; without a
-	// failure, 0.
+	// write tried after the failure, or without a failure, 0.
 	r.acks = countAcks(facts, "m1", []checker.Op{ack("m1", 9.9, 10.1), ack("m1", 30, 30.5)})
 	if v := r.writeUnavailability(); !v.Known || v.Int != int64(20500*time.Millisecond) {
 		t.Errorf("write unavailability without a failover %v, want 20.5s", time.Duration(v.Int))
 	}
-	r.acks = countAcks(facts, "m1", nil)
+	refused := checker.Op{Op: "set", Node: "m1", Outcome: checker.Fail, Call: sec(12), Return: sec(12.001)}
+	r.acks = countAcks(facts, "m1", []checker.Op{refused})
 	if v := r.writeUnavailability(); !v.Known || v.Int != int64(50*time.Second) {
-		t.Errorf("write unavailability without writes %v, want 50s", time.Duration(v.Int))
+		t.Errorf("write unavailability without an acknowledged write %v, want 50s", time.Duration(v.Int))
+	}
+	r.acks = countAcks(facts, "m1", nil)
+	if v := r.writeUnavailability(); !v.Known || v.Int != 0 {
+		t.Errorf("write unavailability without a write tried %v, want 0", time.Duration(v.Int))
 	}
 	r.Facts = &world.Facts{}
 	if v := r.writeUnavailability(); !v.Known || v.Int != 0 {

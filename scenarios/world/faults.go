@@ -171,14 +171,15 @@ func (r *runner) masterFault(name string) {
 }
 
 // masterLinkFault is masterFault for link faults: one that cuts or stalls
-// a link between the starting master and another node or a sentinel (a
-// link to a client alone does not take the master away).
+// a link between the starting master and those who use or watch it, a
+// client or a sentinel. A link to a replica alone does not take the master
+// away: it still takes writes.
 func (r *runner) masterLinkFault(pairs [][2]string) {
-	server := func(name string) bool { return r.w.Node(name) != nil || r.s.IsSentinel(name) }
 	for _, p := range pairs {
-		if server(p[0]) && server(p[1]) {
-			r.masterFault(p[0])
-			r.masterFault(p[1])
+		for i, name := range p {
+			if other := p[1-i]; r.w.Node(other) == nil {
+				r.masterFault(name)
+			}
 		}
 	}
 }
@@ -261,6 +262,7 @@ func (r *runner) failover(target string) {
 		return
 	}
 	r.logFault(string(faults.Failover), "failover to "+target, 0)
+	r.masterFault(r.master)
 	t.Engine.Promote()
 	for _, n := range w.Nodes() {
 		if n.Name() != target {

@@ -53,8 +53,9 @@ type Facts struct {
 	// SentinelEvents are the sentinels' events, in time order.
 	SentinelEvents []SentinelEvent
 	// MasterFailedAt is when the first fault that took the starting master
-	// down or away was applied (a crash, restart or pause of it, or a
-	// disconnect, stall or partition that cut any of its links), and
+	// down or away was applied (a crash, restart or pause of it, a
+	// disconnect, stall or partition of a link between it and a client or
+	// a sentinel, or a failover fault promoting another node), and
 	// MasterFailed is true once there was one.
 	MasterFailedAt time.Duration
 	MasterFailed   bool

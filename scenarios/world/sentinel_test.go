@@ -169,6 +169,9 @@ func TestSentinelHostsUnderFaults(t *testing.T) {
 			t.Errorf("a failover started with the master up: %v", e)
 		}
 	}
+	if res.MasterFailed {
+		t.Errorf("faults of sentinels alone count as the master's failure at %s", res.MasterFailedAt)
+	}
 	if !res.Converged {
 		t.Errorf("not converged: %s", res.ConvergeReason)
 	}
