@@ -194,7 +194,12 @@ func (c *Client) Data(_ *sim.Conn, p []byte) {
 func (c *Client) Writable(*sim.Conn) { c.flush() }
 
 // Closed implements sim.Handler.
-func (c *Client) Closed(*sim.Conn, error) { c.lost() }
+func (c *Client) Closed(_ *sim.Conn, err error) {
+	if c.disc != nil {
+		c.w.Trace.Printf(c.w.Now(), "client %s lost its connection to %s (%v): asks the sentinels again", c.Name, c.target.Host, err)
+	}
+	c.lost()
+}
 
 // lost records an in-flight call as unknown and reconnects shortly.
 func (c *Client) lost() {
