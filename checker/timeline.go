@@ -16,8 +16,10 @@ type Event struct {
 	At  int64 `json:"at"`            // virtual ns
 	End int64 `json:"end,omitempty"` // for lasting faults; 0: a moment
 	// Kind is a note kind (link-up, link-down, fullresync, continue,
-	// promoted, sync-done, replica-dropped) or a fault verb (disconnect,
-	// stall, partition, crash, restart, pause, failover, heal).
+	// promoted, sync-done, replica-dropped), a fault verb (disconnect,
+	// stall, partition, crash, restart, pause, failover, heal), or
+	// "sentinel": a sentinel's event, Node the sentinel and Text the event
+	// as it publishes it ("+odown master mymaster m1 6379 #quorum 2/2").
 	Kind   string `json:"kind"`
 	Node   string `json:"node,omitempty"`
 	Peer   string `json:"peer,omitempty"`
@@ -61,6 +63,8 @@ func (e Event) String() string {
 		return fmt.Sprintf("%s %s loaded the snapshot of %s at offset %d", at, e.Node, e.Peer, e.Offset)
 	case "replica-dropped":
 		return fmt.Sprintf("%s %s dropped replica %s", at, e.Node, e.Peer)
+	case "sentinel":
+		return fmt.Sprintf("%s sentinel %s %s", at, e.Node, e.Text)
 	}
 	return fmt.Sprintf("%s %s %s %s %d", at, e.Node, e.Kind, e.Peer, e.Offset)
 }
@@ -76,7 +80,8 @@ func fmtTime(ns int64) string {
 
 // around returns the events that explain what happened between from and
 // to: faults active at some moment of it, and the promotions, full syncs,
-// crashes and restarts in it. At most max, the most telling first when
+// crashes and restarts in it, and what a sentinel did to a node in it
+// (+promoted-slave, +convert-to-slave, +fix-slave-config). At most max, the most telling first when
 // there are more, listed in time order.
 func around(events []Event, from, to int64, max int) []Event {
 	var out []Event
@@ -91,6 +96,7 @@ func around(events []Event, from, to int64, max int) []Event {
 		switch {
 		case e.IsFault() && e.Kind != "heal":
 		case e.Kind == "promoted", e.Kind == "fullresync":
+		case e.Kind == "sentinel" && sentinelActs(e.Text):
 		default:
 			continue
 		}
@@ -99,7 +105,7 @@ func around(events []Event, from, to int64, max int) []Event {
 	if len(out) > max {
 		rank := func(e Event) int {
 			switch e.Kind {
-			case "failover", "crash", "restart", "promoted":
+			case "failover", "crash", "restart", "promoted", "sentinel":
 				return 0
 			case "fullresync":
 				return 2
@@ -111,6 +117,13 @@ func around(events []Event, from, to int64, max int) []Event {
 		sort.SliceStable(out, func(i, j int) bool { return out[i].At < out[j].At })
 	}
 	return out
+}
+
+// sentinelActs reports whether a sentinel event (its text) is one where
+// the sentinel changed a node's role.
+func sentinelActs(text string) bool {
+	kind, _, _ := strings.Cut(text, " ")
+	return kind == "+promoted-slave" || kind == "+convert-to-slave" || kind == "+fix-slave-config"
 }
 
 func joinEvents(es []Event) string {

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -169,6 +170,9 @@ func eventRows(rec *scenarios.Record) ([]eventRow, int) {
 			evs = append(evs, ev{e.At, eventRow{What: "fault: " + e.Kind, Detail: detail}})
 		case e.Kind == "promoted":
 			evs = append(evs, ev{e.At, eventRow{Node: e.Node, What: "promoted to master", Detail: fmt.Sprintf("at offset %d", e.Offset)}})
+		case e.Kind == "sentinel":
+			what, detail, _ := strings.Cut(e.Text, " ")
+			evs = append(evs, ev{e.At, eventRow{Node: e.Node, What: "sentinel " + what, Detail: detail}})
 		}
 	}
 	for _, s := range rec.SyncEvents {
@@ -245,7 +249,7 @@ pre, code { background: #f6f6f6; font-size: 0.85rem; } pre { padding: 0.8rem; ov
 
 <h2 id="timeline">Timeline</h2>
 <img alt="faults, link states, syncs and promotions of each node over time" {{svg .TimelineSVG}}>
-<p>Red: a fault's period on the faults row. Orange: a replica's link to its master down. Marks: first syncs (grey squares), partial resyncs (green rings), full resyncs (red triangles), promotions (purple crosses). The dashed line is where the heal phase starts (faults lifted, workload stopped).</p>
+<p>Red: a fault's period on the faults row. Orange: a replica's link to its master down. Marks: first syncs (grey squares), partial resyncs (green rings), full resyncs (red triangles), promotions (purple crosses).{{if .Rec.Spec.Sentinels}} Each sentinel's row: the master subjectively down (orange ring) and objectively down (red ring), elected leader (purple square), +switch-master (purple cross), a failover aborted (red cross); the table below lists every event.{{end}} The dashed line is where the heal phase starts (faults lifted, workload stopped).</p>
 <div class="scroll"><table id="events">
 <tr><th>time</th><th>node</th><th>event</th><th>detail</th></tr>
 {{range .Events}}<tr><td class="n">{{.At}}</td><td>{{.Node}}</td><td>{{.What}}</td><td>{{.Detail}}</td></tr>

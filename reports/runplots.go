@@ -116,7 +116,8 @@ func healLine(plt *plot.Plot, heal, y0, y1 float64) error {
 // TimelinePlot draws a run's events on one row per node, under a row of
 // faults: each fault's period (red), each replica's link down (orange),
 // its link-ups as first syncs, partial and full resyncs (the marks of the
-// lag plot), and promotions (purple crosses).
+// lag plot), and promotions (purple crosses); with sentinels, one row per
+// sentinel below, with its failure detection and failover steps.
 func TimelinePlot(rec *scenarios.Record) (*plot.Plot, error) {
 	plt := newPlot("Timeline: faults, links, syncs and promotions")
 	end := float64(rec.Facts.SimTime) / 1e9
@@ -124,6 +125,9 @@ func TimelinePlot(rec *scenarios.Record) (*plot.Plot, error) {
 	rows := []string{"faults"}
 	for _, n := range rec.Spec.Nodes {
 		rows = append(rows, n.Name)
+	}
+	if ss := rec.Spec.Sentinels; ss != nil {
+		rows = append(rows, ss.Names...)
 	}
 	y := func(row string) float64 {
 		i := slices.Index(rows, row)
@@ -244,8 +248,13 @@ func timelineMarks(plt *plot.Plot, rec *scenarios.Record, y func(string) float64
 		}
 	}
 	for _, e := range rec.Timeline {
-		if e.Kind == "promoted" {
+		switch {
+		case e.Kind == "promoted":
 			xys["promoted"] = append(xys["promoted"], plotter.XY{X: float64(e.At) / 1e9, Y: y(e.Node)})
+		case e.Kind == "sentinel":
+			if k := sentinelMark(e.Text); k != "" {
+				xys[k] = append(xys[k], plotter.XY{X: float64(e.At) / 1e9, Y: y(e.Node)})
+			}
 		}
 	}
 	for _, m := range []struct {
@@ -257,6 +266,11 @@ func timelineMarks(plt *plot.Plot, rec *scenarios.Record, y func(string) float64
 		{scenarios.SyncPartialResync, "partial resync", colorPartial, draw.RingGlyph{}},
 		{scenarios.SyncFullResync, "full resync", colorFull, draw.PyramidGlyph{}},
 		{"promoted", "promoted to master", colorPromoted, draw.CrossGlyph{}},
+		{"+sdown", "sentinel: master sdown", colorLinkDown, draw.RingGlyph{}},
+		{"+odown", "sentinel: master odown", colorFault, draw.RingGlyph{}},
+		{"+elected-leader", "sentinel: elected leader", colorPromoted, draw.BoxGlyph{}},
+		{"+switch-master", "sentinel: switch-master", colorPromoted, draw.CrossGlyph{}},
+		{"-failover-abort", "sentinel: failover aborted", colorFault, draw.CrossGlyph{}},
 	} {
 		if len(xys[m.kind]) == 0 {
 			continue
@@ -270,6 +284,23 @@ func timelineMarks(plt *plot.Plot, rec *scenarios.Record, y func(string) float64
 		plt.Legend.Add(fmt.Sprintf("%s: %d", m.name, len(xys[m.kind])), sc)
 	}
 	return nil
+}
+
+// sentinelMark is the kind of mark of a sentinel event on the timeline
+// (its text as the timeline keeps it), or "" for one left off: the
+// monitored master going subjectively and objectively down, a leader
+// elected, the switch to the new master, an aborted failover.
+func sentinelMark(text string) string {
+	kind, rest, _ := strings.Cut(text, " ")
+	switch {
+	case (kind == "+sdown" || kind == "+odown") && strings.HasPrefix(rest, "master "):
+		return kind
+	case kind == "+elected-leader" || kind == "+switch-master":
+		return kind
+	case strings.HasPrefix(kind, "-failover-abort-"):
+		return "-failover-abort"
+	}
+	return ""
 }
 
 // bucketFor is the width of the buckets of the per-interval plots: one

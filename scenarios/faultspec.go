@@ -39,11 +39,17 @@ func (s builder) selector(t Text) (faults.Selector, error) {
 // selectorOf is a node name or one of the selectors; an unknown name gets
 // the closest of the node names and the selectors.
 func (s builder) selectorOf(t Text, selectors []string) (faults.Selector, error) {
-	if slices.Contains(nodeSelectors, t.V) || s.node(t.V) != nil {
+	if slices.Contains(nodeSelectors, t.V) || s.node(t.V) != nil || s.IsSentinel(t.V) {
 		return faults.Selector(t.V), nil
 	}
-	return "", errAt(t.Tok, fmt.Sprintf("unknown node %q (nodes: %s; or master, replicas, replica)%s",
-		t.V, s.nodeNames(), didYouMean(t.V, slices.Concat(s.names(), selectors))))
+	var sentinels []string
+	also := ""
+	if s.Sentinels != nil {
+		sentinels = s.Sentinels.Names
+		also = "; sentinels: " + strings.Join(sentinels, ", ")
+	}
+	return "", errAt(t.Tok, fmt.Sprintf("unknown node %q (nodes: %s; or master, replicas, replica%s)%s",
+		t.V, s.nodeNames(), also, didYouMean(t.V, slices.Concat(s.names(), sentinels, selectors))))
 }
 
 // The selectors of a node (besides its name), and of a host: a node or
@@ -109,6 +115,13 @@ func (s builder) fault(fy *faultYAML) (faults.Schedule, error) {
 		return sch, err
 	}
 	a := &sch.Action
+	if a.Verb == faults.Failover && s.Sentinels != nil {
+		tk := fy.Failover.Tok
+		if random {
+			tk = fy.Random.Tok
+		}
+		return sch, errAt(tk, "with sentinels, failovers are theirs: take the master down or away (crash, pause, partition) and they promote a replica")
+	}
 	a.OneWay = fy.OneWay.B
 	if a.OneWay && a.Verb != faults.Disconnect && a.Verb != faults.Stall {
 		return sch, errAt(fy.OneWay.Tok, "one-way applies to disconnect and stall")

@@ -103,7 +103,7 @@ func knownBool(b bool) Value {
 func knownDur(d time.Duration) Value { return known(int64(d)) }
 
 // The groups of the printed summary, in order.
-var figureGroups = []string{"run", "replication", "info", "writes", "latency", "checks"}
+var figureGroups = []string{"run", "replication", "info", "writes", "failover", "latency", "checks"}
 
 // Figures is the table. Its order is the order of every output.
 var Figures = []Figure{
@@ -202,6 +202,24 @@ var Figures = []Figure{
 	{Name: "stale_reads", Kind: KindCount, Agg: AggSum, Group: "writes", Expectable: true,
 		Doc:   "Reads sent to replicas that returned a value older than the master's at the time of the call.",
 		value: func(r *Record) Value { return known(r.writes.stale) }},
+
+	{Name: "failovers_started", Kind: KindCount, Agg: AggSum, Group: "failover", Expectable: true,
+		Doc:   "Failover attempts the sentinels started: +try-failover events, one per sentinel and epoch (0 without sentinels). Each ends completed or aborted, unless the run ended first.",
+		value: func(r *Record) Value { return known(r.failovers.started) }},
+	{Name: "failovers_completed", Kind: KindCount, Agg: AggSum, Group: "failover", Expectable: true,
+		Doc:   "Failovers a leader sentinel carried to the end: +failover-end or +failover-end-for-timeout events.",
+		value: func(r *Record) Value { return known(r.failovers.completed) }},
+	{Name: "failovers_aborted", Kind: KindCount, Agg: AggSum, Group: "failover", Expectable: true,
+		Doc:   "Failover attempts abandoned: -failover-abort-not-elected (no majority of votes in time), -failover-abort-no-good-slave, -failover-abort-slave-timeout.",
+		value: func(r *Record) Value { return known(r.failovers.aborted) }},
+	{Name: "write_unavailability", Kind: KindDuration, Unit: "s", Agg: AggMax, Group: "failover", Expectable: true,
+		Doc: "From the master's failure (the first fault that took the starting master down or away: a crash, restart or pause of it, a disconnect, stall or partition of a link between it and a client or a sentinel, or a failover fault) " +
+			"to the reply of the first write another node acknowledged after it; when none did (no failover), to the reply of the first write called after it that the starting master acknowledged; when writes were tried after it but none was acknowledged, to the end of the fault phase. 0 without such a fault, or without a write tried after it.",
+		value: (*Record).writeUnavailability},
+	{Name: "split_brain_time", Kind: KindDuration, Unit: "s", Agg: AggMax, Group: "failover", Expectable: true,
+		Doc: "Time two nodes accepted writes at once: the run cut into 100ms slices (by the reply time of each acknowledged write sent to a master), " +
+			"the slices in which writes were acknowledged by two or more different nodes, times 100ms.",
+		value: func(r *Record) Value { return knownDur(time.Duration(len(r.acks.multi)) * splitBrainSlice) }},
 
 	latencyFigure("write", "Writes (SET, APPEND, DEL, INCR)", "p50", func(l *checker.Latencies) int64 { return l.Quantile(0.5) }),
 	latencyFigure("write", "Writes (SET, APPEND, DEL, INCR)", "p99", func(l *checker.Latencies) int64 { return l.Quantile(0.99) }),

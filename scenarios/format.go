@@ -15,21 +15,52 @@ import (
 // validated, typed form the runner uses.
 
 type fileYAML struct {
-	Name        Text         `yaml:"name"`
-	Description Text         `yaml:"description"`
-	Duration    Duration     `yaml:"duration"`
-	HealTimeout Duration     `yaml:"heal-timeout"`
-	Seeds       []Int        `yaml:"seeds"`
-	Protocol    Text         `yaml:"protocol"`
-	Nodes       []nodeYAML   `yaml:"nodes"`
-	Config      configYAML   `yaml:"config"`
-	Network     netYAML      `yaml:"network"`
-	Dataset     *dataYAML    `yaml:"dataset"`
-	Workload    *workYAML    `yaml:"workload"`
-	Faults      []faultYAML  `yaml:"faults"`
-	Expect      expectYAML   `yaml:"expect"`
-	Bugs        []Text       `yaml:"bugs"`
-	Explore     *exploreYAML `yaml:"explore"`
+	Name        Text           `yaml:"name"`
+	Description Text           `yaml:"description"`
+	Duration    Duration       `yaml:"duration"`
+	HealTimeout Duration       `yaml:"heal-timeout"`
+	Seeds       []Int          `yaml:"seeds"`
+	Protocol    Text           `yaml:"protocol"`
+	Nodes       []nodeYAML     `yaml:"nodes"`
+	Config      configYAML     `yaml:"config"`
+	Network     netYAML        `yaml:"network"`
+	Dataset     *dataYAML      `yaml:"dataset"`
+	Workload    *workYAML      `yaml:"workload"`
+	Faults      []faultYAML    `yaml:"faults"`
+	Sentinels   *sentinelsYAML `yaml:"sentinels"`
+	Expect      expectYAML     `yaml:"expect"`
+	Bugs        []Text         `yaml:"bugs"`
+	Explore     *exploreYAML   `yaml:"explore"`
+}
+
+// sentinelsYAML is the Sentinel deployment: the sentinels' names and
+// what sentinel.conf says of the master they monitor, in Redis's words and
+// units (milliseconds for a plain number).
+type sentinelsYAML struct {
+	Names           []Text `yaml:"names"`
+	MasterName      Text   `yaml:"master-name"`
+	Quorum          Int    `yaml:"quorum"`
+	DownAfter       Text   `yaml:"down-after-milliseconds"`
+	FailoverTimeout Text   `yaml:"failover-timeout"`
+	ParallelSyncs   Int    `yaml:"parallel-syncs"`
+
+	tok *token.Token
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler, keeping the section's
+// position for errors about it as a whole.
+func (y *sentinelsYAML) UnmarshalYAML(n ast.Node) error {
+	type plain sentinelsYAML
+	var p plain
+	if err := nodeToStrict(n, &p); err != nil {
+		return err
+	}
+	*y = sentinelsYAML(p)
+	y.tok = n.GetToken()
+	if m, ok := n.(*ast.MappingNode); ok && len(m.Values) > 0 {
+		y.tok = m.Values[0].Key.GetToken() // the section's first key
+	}
+	return nil
 }
 
 type nodeYAML struct {

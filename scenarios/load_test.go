@@ -1,12 +1,19 @@
 package scenarios
 
 import (
+	"os"
+	"strings"
 	"testing"
+	"time"
 )
 
 // The example of the format in the issue, every key of it, must load.
 func TestExampleLoads(t *testing.T) {
 	s, err := LoadFile("testdata/example.yaml", Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("testdata/example.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -18,6 +25,17 @@ func TestExampleLoads(t *testing.T) {
 	}
 	if got := s.Nodes[0].Config.ReplBacklogSizeBytes; got != 1<<20 {
 		t.Errorf("repl-backlog-size %d", got)
+	}
+	// The example's sentinels: section is commented out (a file with
+	// sentinels has no failover fault); uncommented, it loads.
+	y := strings.ReplaceAll(strings.ReplaceAll(string(src), "# sentinels:", "sentinels:"), "#   ", "  ")
+	y = strings.ReplaceAll(y, "  - {at: 4m30s, failover: r1}", "")
+	s, err = Load("example.yaml", []byte(y), Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ss := s.Sentinels; ss == nil || len(ss.Names) != 3 || ss.FailoverTimeout != 3*time.Minute || ss.DownAfter != 30*time.Second {
+		t.Errorf("sentinels %+v", ss)
 	}
 }
 

@@ -40,8 +40,10 @@ type Record struct {
 	// written beside the other artifacts (package reports), or "".
 	HistoryHTML string
 
-	syncs  syncFigures
-	writes writeFigures
+	syncs     syncFigures
+	writes    writeFigures
+	failovers failoverFigures
+	acks      ackFigures
 }
 
 // ExpectationResult is one expectation checked.

@@ -122,6 +122,7 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Record, error) {
 	if spill == nil {
 		stale = checker.StaleReads(res.History)
 		r.writes = countWrites(s, res.History, final, stale)
+		r.acks = countAcks(res, s.Master(), res.History)
 	} else if stale, err = r.checkSpilled(spill, final); err != nil {
 		return nil, err
 	}
@@ -129,6 +130,7 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Record, error) {
 		st := checker.StalenessOf(stale)
 		r.Staleness = &st
 	}
+	r.failovers = countFailovers(res.SentinelEvents)
 	r.syncs = classifySyncs(s, res.Notes)
 	r.SyncEvents = r.syncs.events
 	r.computeFigures()
@@ -156,11 +158,13 @@ func expectedOps(s *spec.Spec) int64 {
 // the stale reads (returned) and the invariant on reads from replicas.
 func (r *Record) checkSpilled(spill *checker.Spill, final map[string]checker.Value) ([]checker.StaleRead, error) {
 	var stale []checker.StaleRead
+	r.acks = newAckFigures()
 	reads := checker.Invariant{Name: checker.InvReplicaReads}
 	err := spill.Partitions(func(ops []checker.Op) error {
 		st := checker.StaleReads(ops)
 		stale = append(stale, st...)
 		r.writes.add(countWrites(r.Spec, ops, final, st))
+		r.acks.add(countAcks(r.Facts, r.Spec.Master(), ops))
 		reads.Merge(checker.CheckReplicaReads(ops))
 		return nil
 	})

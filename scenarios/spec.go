@@ -46,6 +46,9 @@ func validate(f *fileYAML, bugs []string) (*spec.Spec, error) {
 	if err := s.validateNodes(f); err != nil {
 		return nil, err
 	}
+	if err := s.validateSentinels(f); err != nil {
+		return nil, err
+	}
 	if err := s.validateNetwork(f); err != nil {
 		return nil, err
 	}
@@ -397,7 +400,7 @@ func (s builder) link(l linkYAML) (spec.LinkOverride, error) {
 		return spec.LinkOverride{}, errAt(tk, "a link override needs between: [a, b]")
 	}
 	for _, h := range l.Between {
-		if s.node(h.V) == nil && !clientName.MatchString(h.V) {
+		if s.node(h.V) == nil && !clientName.MatchString(h.V) && !s.IsSentinel(h.V) {
 			return spec.LinkOverride{}, errAt(h.Tok, fmt.Sprintf("link between %q: no such node (nodes: %s; clients are c1, c2, ...)%s", h.V, s.nodeNames(), didYouMean(h.V, s.names())))
 		}
 	}

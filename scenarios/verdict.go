@@ -12,7 +12,12 @@ import (
 //
 // What is checked for linearizability: the operations sent to the master
 // of the moment (with failovers, the clients follow the new master, and a
-// write the demoted master acknowledged and then lost is a violation),
+// write the demoted master acknowledged and then lost is a violation).
+// With sentinels, the operations each client sent to the node it found as
+// master: the deployment as a whole is checked, as one register per key,
+// so under split brain the writes two masters acknowledged side by side
+// are all in the history, and one lost when its master rejoined as a
+// replica is missing from the final reads: a violation,
 // plus one read per key of the final master's dataset after the heal
 // phase. Reads sent to replicas are left out: a replica serves the past by
 // design. They are checked against the weaker model "reads from the past"
@@ -43,6 +48,7 @@ func timeline(res *world.Facts) []checker.Event {
 		out = append(out, checker.Event{At: int64(n.At), Kind: n.Kind.String(), Node: n.Node, Peer: n.Peer, Offset: n.Offset})
 	}
 	out = append(out, res.FaultLog...)
+	out = append(out, sentinelEvents(res.SentinelEvents)...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At < out[j].At })
 	return out
 }

@@ -4,6 +4,7 @@
 package spec
 
 import (
+	"slices"
 	"time"
 
 	"github.com/replsim/replsim/faults"
@@ -28,7 +29,10 @@ type Spec struct {
 	Dataset  DatasetSpec
 	Workload WorkloadSpec
 	Faults   []faults.Schedule
-	Expect   []Expectation
+	// Sentinels, when set, monitor the master and fail it over; the
+	// clients then find the master through them.
+	Sentinels *SentinelsSpec
+	Expect    []Expectation
 	// Bugs are the planted bugs of the file and of --bug, switched on in
 	// every node's config.
 	Bugs model.Bugs
@@ -42,6 +46,24 @@ type NodeSpec struct {
 	Name      string
 	ReplicaOf string
 	Config    model.Config
+}
+
+// SentinelsSpec is the file's Sentinel deployment: one sentinel process
+// per name, each on its own host, all monitoring the file's master under
+// one master name with the same settings (sentinel monitor and sentinel
+// set in sentinel.conf).
+type SentinelsSpec struct {
+	Names           []string
+	MasterName      string
+	Quorum          int
+	DownAfter       time.Duration // down-after-milliseconds
+	FailoverTimeout time.Duration // failover-timeout
+	ParallelSyncs   int
+}
+
+// IsSentinel reports whether name is one of the file's sentinels.
+func (s *Spec) IsSentinel(name string) bool {
+	return s.Sentinels != nil && slices.Contains(s.Sentinels.Names, name)
 }
 
 // NetworkSpec is the default link and per-link overrides.

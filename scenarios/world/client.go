@@ -30,6 +30,15 @@ type Client struct {
 	OnConnect func()
 	dialing   bool
 	inData    bool // commands sent from OnReply go out together after the replies
+
+	// With Sentinel discovery (discover.go): how, which sentinel to ask
+	// first, whether the ROLE check of a new connection is pending, and
+	// the generation of the connection a call timer belongs to.
+	disc      *Discovery
+	sidx      int
+	roleCheck bool
+	gen       int
+	timerOn   bool
 }
 
 // Call is one command and what came of it. The Call handed to OnReply is
@@ -69,6 +78,16 @@ func (c *Client) connect() {
 	if c.dialing {
 		return
 	}
+	c.gen++
+	if c.disc != nil {
+		c.ask(0)
+		return
+	}
+	c.dial()
+}
+
+// dial connects to the target.
+func (c *Client) dial() {
 	c.dialing = true
 	c.ready = false
 	c.rr = resp.NewReader(resp.Limits{})
@@ -79,13 +98,25 @@ func (c *Client) connect() {
 			c.Host.After(100*time.Millisecond, c.connect)
 			return
 		}
-		c.ready = true
-		if c.OnConnect != nil {
-			c.OnConnect()
+		if c.disc != nil {
+			c.checkRole()
+			return
 		}
-		c.flush()
+		c.connected()
 	})
 	c.conn.SetHandler(c)
+	if c.disc != nil {
+		c.connectTimeout()
+	}
+}
+
+// connected makes the client ready on its new connection.
+func (c *Client) connected() {
+	c.ready = true
+	if c.OnConnect != nil {
+		c.OnConnect()
+	}
+	c.flush()
 }
 
 // Ready reports whether the client is connected and may send a command.
@@ -103,6 +134,7 @@ func (c *Client) DoTag(tag int, args ...[]byte) bool {
 		return false
 	}
 	c.pending.push(Call{Tag: tag, Start: c.w.Now()})
+	c.armTimeout()
 	c.out = resp.AppendCommand(c.out, args...)
 	if !c.inData {
 		c.flush()
@@ -123,6 +155,9 @@ func (c *Client) flush() {
 // Data implements sim.Handler.
 func (c *Client) Data(_ *sim.Conn, p []byte) {
 	c.rr.Feed(p)
+	if c.roleCheck && !c.roleReply() {
+		return
+	}
 	c.inData = true
 	defer func() {
 		c.inData = false
@@ -145,6 +180,13 @@ func (c *Client) Data(_ *sim.Conn, p []byte) {
 		if c.OnReply != nil {
 			c.OnReply(call)
 		}
+		if c.disc != nil && v.Kind == resp.KindError {
+			// An error may mean the node is no longer the master
+			// (-READONLY): drop the connection and ask again.
+			c.w.Trace.Printf(c.w.Now(), "client %s got -%s from %s: asks the sentinels again", c.Name, firstWord(v.Str), c.target.Host)
+			c.drop()
+			return
+		}
 	}
 }
 
@@ -152,12 +194,19 @@ func (c *Client) Data(_ *sim.Conn, p []byte) {
 func (c *Client) Writable(*sim.Conn) { c.flush() }
 
 // Closed implements sim.Handler.
-func (c *Client) Closed(*sim.Conn, error) { c.lost() }
+func (c *Client) Closed(_ *sim.Conn, err error) {
+	if c.disc != nil {
+		c.w.Trace.Printf(c.w.Now(), "client %s lost its connection to %s (%v): asks the sentinels again", c.Name, c.target.Host, err)
+	}
+	c.lost()
+}
 
 // lost records an in-flight call as unknown and reconnects shortly.
 func (c *Client) lost() {
 	c.conn = nil
 	c.ready = false
+	c.roleCheck = false
+	c.gen++
 	c.out = c.out[:0]
 	for c.pending.len() > 0 {
 		call := c.pending.front()

@@ -46,7 +46,7 @@ func (r *runner) resolve(sel faults.Selector, pick *rand.Rand) []string {
 		}
 		return reps
 	}
-	if r.work != nil && r.w.Node(string(sel)) == nil {
+	if r.work != nil && r.w.Net.Host(string(sel)) == nil {
 		return r.work.hosts(string(sel))
 	}
 	return []string{string(sel)}
@@ -70,7 +70,8 @@ func (r *runner) apply(ev faults.Event, pick *rand.Rand) {
 		}
 	case faults.Pause:
 		for _, name := range r.resolve(a.Node, pick) {
-			if h := r.w.Node(name).Host; h.Up() && !h.Paused() {
+			if h := r.w.Net.Host(name); h.Up() && !h.Paused() {
+				r.masterFault(name)
 				r.logFault(string(a.Verb), "pause "+name, ev.For)
 				h.Pause(ev.For)
 			}
@@ -91,6 +92,7 @@ func (r *runner) applyLinkFault(ev faults.Event, pick *rand.Rand) {
 		arrow = "->"
 	}
 	r.logFault(string(a.Verb), string(a.Verb)+" "+strings.Join(xs, ",")+arrow+strings.Join(ys, ","), ev.For)
+	r.masterLinkFault(crossPairs(xs, ys))
 	r.linkFault(a.Verb == faults.Stall, a.OneWay, crossPairs(xs, ys), ev.For)
 }
 
@@ -113,6 +115,7 @@ func (r *runner) applyPartition(ev faults.Event, pick *rand.Rand) {
 		}
 	}
 	r.logFault(string(ev.Action.Verb), "partition "+strings.Join(sides, " | "), ev.For)
+	r.masterLinkFault(pairs)
 	r.linkFault(false, false, pairs, ev.For)
 }
 
@@ -133,14 +136,17 @@ func crossPairs(xs, ys []string) [][2]string {
 // starts it again after restartAfter, if given.
 func (r *runner) crash(name string, shutdown bool, restartAfter time.Duration) {
 	w := r.w
-	h := w.Node(name).Host
+	h := w.Net.Host(name)
 	if !h.Up() {
 		return
 	}
+	r.masterFault(name)
 	verb := faults.Crash
 	if shutdown {
 		verb = faults.Restart
-		w.Node(name).Engine.Shutdown()
+		if n := w.Node(name); n != nil {
+			n.Engine.Shutdown()
+		}
 	}
 	r.logFault(string(verb), string(verb)+" "+name, restartAfter)
 	h.Crash()
@@ -154,6 +160,28 @@ func (r *runner) crash(name string, shutdown bool, restartAfter time.Duration) {
 			h.Restart()
 		}
 	})
+}
+
+// masterFault records the first fault that takes the starting master
+// down or away (Facts.MasterFailedAt).
+func (r *runner) masterFault(name string) {
+	if !r.res.MasterFailed && name == r.s.Master() {
+		r.res.MasterFailed, r.res.MasterFailedAt = true, r.w.Now()
+	}
+}
+
+// masterLinkFault is masterFault for link faults: one that cuts or stalls
+// a link between the starting master and those who use or watch it, a
+// client or a sentinel. A link to a replica alone does not take the master
+// away: it still takes writes.
+func (r *runner) masterLinkFault(pairs [][2]string) {
+	for _, p := range pairs {
+		for i, name := range p {
+			if other := p[1-i]; r.w.Node(other) == nil {
+				r.masterFault(name)
+			}
+		}
+	}
 }
 
 // linkFault cuts or stalls the given host pairs for d, counting overlapping
@@ -234,6 +262,7 @@ func (r *runner) failover(target string) {
 		return
 	}
 	r.logFault(string(faults.Failover), "failover to "+target, 0)
+	r.masterFault(r.master)
 	t.Engine.Promote()
 	for _, n := range w.Nodes() {
 		if n.Name() != target {

@@ -57,6 +57,11 @@ func (l *opLog) len() int { return l.n }
 func (l *opLog) dropLast() {
 	last := len(l.chunks) - 1
 	l.chunks[last] = l.chunks[last][:len(l.chunks[last])-1]
+	if len(l.chunks[last]) == 0 {
+		// An empty last chunk would be the one the next dropLast cuts.
+		l.spare = l.chunks[last]
+		l.chunks = l.chunks[:last]
+	}
 	l.n--
 }
 

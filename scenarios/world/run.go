@@ -49,6 +49,16 @@ type Facts struct {
 	Continues []checker.Continue
 	Prefix    checker.PrefixReport
 	FaultLog  []checker.Event
+
+	// SentinelEvents are the sentinels' events, in time order.
+	SentinelEvents []SentinelEvent
+	// MasterFailedAt is when the first fault that took the starting master
+	// down or away was applied (a crash, restart or pause of it, a
+	// disconnect, stall or partition of a link between it and a client or
+	// a sentinel, or a failover fault promoting another node), and
+	// MasterFailed is true once there was one.
+	MasterFailedAt time.Duration
+	MasterFailed   bool
 }
 
 // RunOptions are the knobs of one run that are not in the scenario.
@@ -117,8 +127,15 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Facts, error) {
 		// on it when the file was validated.
 		o.Nodes = append(o.Nodes, NodeSpec{Name: n.Name, Config: n.Config})
 	}
+	if ss := s.Sentinels; ss != nil {
+		m := s.Node(s.Master())
+		for _, name := range ss.Names {
+			o.Sentinels = append(o.Sentinels, SentinelSpec{Name: name, Config: sentinelConfig(ss, name, m)})
+		}
+	}
+	isHost := func(name string) bool { return s.Node(name) != nil || s.IsSentinel(name) }
 	for _, l := range s.Network.Links {
-		if s.Node(l.A) != nil && s.Node(l.B) != nil {
+		if isHost(l.A) && isHost(l.B) {
 			o.Links = append(o.Links, LinkSpec{A: l.A, B: l.B, Link: l.Link})
 		}
 	}
@@ -127,6 +144,7 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Facts, error) {
 		return nil, err
 	}
 	r := &runner{w: w, s: s, master: s.Master(), res: &Facts{Seed: seed}}
+	w.OnSentinelEvent = r.sentinelEvent
 	r.sampleEvery, r.history = opts.SampleEvery, opts.History
 	var passed func() bool
 	if opts.WallLimit > 0 && opts.WallPassed != nil {
@@ -280,6 +298,7 @@ func (r *runner) finish(limit string) *Facts {
 		res.Offsets = []checker.OffsetSample{}
 	}
 	res.Notes = w.Notes()
+	res.SentinelEvents = w.SentinelEvents()
 	if r.work != nil {
 		// Operations still in flight when the run ended: their outcome is
 		// unknown.
@@ -360,17 +379,31 @@ func (r *runner) heal() {
 	for k := range r.stallPairs {
 		delete(r.stallPairs, k)
 	}
-	for _, n := range w.Nodes() {
-		if n.Host.Paused() {
-			n.Host.Resume()
+	for _, name := range r.hostNames() {
+		h := w.Net.Host(name)
+		if h.Paused() {
+			h.Resume()
 		}
-		if !n.Host.Up() {
-			n.Host.Restart()
+		if !h.Up() {
+			h.Restart()
 		}
 	}
 	if r.work != nil {
 		r.work.stop()
 	}
+}
+
+// hostNames returns the names of the hosts that faults reach by name: the
+// nodes, then the sentinels, each in the file's order.
+func (r *runner) hostNames() []string {
+	var names []string
+	for _, n := range r.w.Nodes() {
+		names = append(names, n.Name())
+	}
+	for _, s := range r.w.Sentinels() {
+		names = append(names, s.Name())
+	}
+	return names
 }
 
 // sortedNames returns the node names, sorted.

@@ -146,7 +146,7 @@ func (r *runner) startWorkload() {
 		}
 	}
 	if len(ws.Bursts) > 0 {
-		wl.burst = r.w.NewClient("burst", addr)
+		wl.burst = wl.dial("burst", addr)
 		wl.burst.Pipeline = 1 << 30
 		wl.burst.OnReply = func(call *Call) { wl.finish(call) }
 		wl.selectDB(wl.burst)
@@ -198,7 +198,7 @@ func (wc *wclient) busy() bool {
 }
 
 func (wl *workload) newClient(name string, addr sim.Addr, wc *wclient) *Client {
-	c := wl.r.w.NewClient(name, addr)
+	c := wl.dial(name, addr)
 	c.Pipeline = wl.r.s.Workload.Pipeline
 	c.OnReply = func(call *Call) { wc.reply(c, call) }
 	wl.selectDB(c)
@@ -209,6 +209,30 @@ func (wl *workload) newClient(name string, addr sim.Addr, wc *wclient) *Client {
 	}
 	return c
 }
+
+// dial adds the host of a client of the master: one that finds the master
+// through the sentinels when the scenario has them, else one connected to
+// addr.
+func (wl *workload) dial(name string, addr sim.Addr) *Client {
+	r := wl.r
+	ss := r.s.Sentinels
+	if ss == nil {
+		return r.w.NewClient(name, addr)
+	}
+	d := &Discovery{MasterName: ss.MasterName, Timeout: clientTimeout}
+	if w := r.s.Workload.Wait; w != nil {
+		d.Timeout = max(d.Timeout, w.Timeout+time.Second)
+	}
+	for _, s := range r.w.Sentinels() {
+		d.Sentinels = append(d.Sentinels, sim.Addr{Host: s.Name(), Port: s.Port()})
+	}
+	return r.w.NewDiscoveringClient(name, d)
+}
+
+// clientTimeout is how long a client that discovers the master waits for
+// a reply before it drops the connection and asks the sentinels again
+// (Jedis's default socket timeout), or a second more than WAIT's timeout.
+const clientTimeout = 2 * time.Second
 
 // selectDB makes a client use the workload's database on every connect.
 func (wl *workload) selectDB(c *Client) {
@@ -255,6 +279,9 @@ func (wl *workload) inFlight() int {
 }
 
 func (wl *workload) retarget(addr sim.Addr) {
+	if wl.r.s.Sentinels != nil {
+		return // the clients find the new master through the sentinels
+	}
 	for _, wc := range wl.clients {
 		wc.main.Retarget(addr)
 	}
@@ -321,12 +348,12 @@ func (wc *wclient) fire() {
 		Client: c.Name, Node: c.Target().Host, Op: op, Key: key, Value: checker.ValueOf(value),
 		Call: int64(wl.r.w.Now()), Waited: -1,
 	})
-	if to := c.Target().Host; to != wl.r.master {
+	if c == wc.reads {
 		// Sent to a replica: not part of the linearizability check; how
 		// far behind it is measures staleness in bytes.
 		h := wl.history.at(idx)
 		h.Replica = true
-		if m, rep := wl.r.w.Node(wl.r.master), wl.r.w.Node(to); m != nil && rep != nil {
+		if m, rep := wl.r.w.Node(wl.r.master), wl.r.w.Node(c.Target().Host); m != nil && rep != nil {
 			h.LagBytes = max(m.Engine.Offset()-rep.Engine.Offset(), 0)
 		}
 	}
@@ -455,7 +482,7 @@ func (wl *workload) fireBurst(n, valueSize int) {
 	}
 	ws := wl.r.s.Workload
 	c := wl.burst
-	if c.Target().Host != wl.r.master {
+	if c.disc == nil && c.Target().Host != wl.r.master {
 		c.Retarget(sim.Addr{Host: wl.r.master, Port: wl.r.w.Node(wl.r.master).Port()})
 	}
 	wl.r.w.Trace.Printf(wl.r.w.Now(), "burst %d writes to %s", n, wl.r.master)

@@ -30,11 +30,13 @@ type LinkSpec struct {
 
 // Options describe a world.
 type Options struct {
-	Seed   uint64
-	Nodes  []NodeSpec
-	Link   sim.LinkConfig // every link's default
-	Links  []LinkSpec
-	Limits sim.Limits
+	Seed  uint64
+	Nodes []NodeSpec
+	// Sentinels are Sentinel processes, each on its own host.
+	Sentinels []SentinelSpec
+	Link      sim.LinkConfig // every link's default
+	Links     []LinkSpec
+	Limits    sim.Limits
 	// Trace receives one line per event; nil keeps only the hash.
 	Trace io.Writer
 	// Window is the network's per-direction window (0: sim's default).
@@ -64,6 +66,11 @@ type World struct {
 	byNam map[string]*Node
 	notes []Note
 	obs   observer // records for the checker (observe.go)
+
+	sentinels  []*Sentinel
+	sentEvents []SentinelEvent
+	// OnSentinelEvent, when set, sees each sentinel event as it happens.
+	OnSentinelEvent func(SentinelEvent)
 }
 
 // New builds the world: scheduler, network, hosts and started nodes.
@@ -87,6 +94,11 @@ func New(opts Options) (*World, error) {
 			return nil, err
 		}
 	}
+	for _, spec := range opts.Sentinels {
+		if err := w.addSentinel(spec); err != nil {
+			return nil, err
+		}
+	}
 	for _, l := range opts.Links {
 		w.Net.SetLink(l.A, l.B, l.Link)
 	}
@@ -95,9 +107,17 @@ func New(opts Options) (*World, error) {
 			w.Trace.Printf(0, "config %s %s", n.spec.Name, line)
 		}
 	}
+	for _, s := range w.sentinels {
+		w.Trace.Printf(0, "config %s %s", s.spec.Name, s.configLine())
+	}
 	w.Trace.Printf(0, "network %s", opts.Link)
 	for _, n := range w.nodes {
 		if err := n.start(); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range w.sentinels {
+		if err := s.start(); err != nil {
 			return nil, err
 		}
 	}
