@@ -151,7 +151,10 @@ func (s builder) exploreFaults(f *exploreFaultsYAML, x *spec.Explore) error {
 		return errAt(f.At.Tok, fmt.Sprintf("explore.faults.at ends at %s, outside the fault phase (duration %s)", x.At[1], s.Duration))
 	}
 	for _, n := range f.Nodes {
-		if s.node(n.V) == nil {
+		if s.node(n.V) == nil && !s.IsSentinel(n.V) {
+			if _, err := s.selectorOf(n, nil); err != nil {
+				return err
+			}
 			return errAt(n.Tok, fmt.Sprintf("unknown node %q (nodes: %s)%s", n.V, s.nodeNames(), didYouMean(n.V, s.names())))
 		}
 		x.Nodes = append(x.Nodes, n.V)

@@ -98,3 +98,21 @@ seeds: [9]
 		t.Errorf("read back: explore %v, %d faults, seeds %v", s.Explore, len(s.Faults), s.Seeds)
 	}
 }
+
+// An explore: section of a file with sentinels may draw faults on them;
+// an unknown name lists the sentinels too.
+func TestExploreSentinelNodes(t *testing.T) {
+	src := "name: t\nduration: 1m\nnodes: [{name: m1}, {name: r1, replicaof: m1}]\n" +
+		"sentinels: {names: [s1, s2], quorum: 1}\nexplore:\n  faults: {kinds: [crash, stall], nodes: [m1, s2]}\n"
+	s, err := Load("t.yaml", []byte(src), Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Explore.Nodes; len(got) != 2 || got[1] != "s2" {
+		t.Errorf("explore nodes %v, want [m1 s2]", got)
+	}
+	_, err = Load("t.yaml", []byte(strings.Replace(src, "s2]}", "s3]}", 1)), Overrides{})
+	if err == nil || !strings.Contains(err.Error(), `unknown node "s3"`) || !strings.Contains(err.Error(), "sentinels: s1, s2") {
+		t.Errorf("unknown sentinel: %v", err)
+	}
+}

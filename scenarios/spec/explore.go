@@ -12,7 +12,8 @@ type Explore struct {
 	// At is the window of a fault's start, For the length of a fault that
 	// lasts, RestartAfter how long a crashed node stays down.
 	At, For, RestartAfter [2]time.Duration
-	// Nodes are the nodes faults may target (all by default).
+	// Nodes are the nodes (and sentinels) faults may target (all nodes by
+	// default).
 	Nodes []string
 	// Config are the redis.conf keys that vary, in file order.
 	Config []ExploreKey
