@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"sort"
+	"time"
 )
 
 // numDBs is Redis's default "databases 16".
@@ -151,6 +152,12 @@ type Entry struct {
 	Key      string
 	Value    []byte
 	ExpireMs int64 // absolute unix ms, 0 when none
+}
+
+// Expired reports whether the key's time to live had run out at virtual
+// time now, as the node that holds it judges (it reads as missing then).
+func (e Entry) Expired(now time.Duration) bool {
+	return e.ExpireMs != 0 && e.ExpireMs <= epochMs+int64(now/time.Millisecond)
 }
 
 // Dataset returns every key of every database in (db, key) order. Expired

@@ -74,7 +74,7 @@ func TestUnknownWordsSuggest(t *testing.T) {
 		{"node config parameter", "name: t\nduration: 1m\nnodes:\n  - name: m1\n    config: {repl-timout: 30}\n",
 			`t.yaml:5:14: unknown config parameter "repl-timout" (did you mean "repl-timeout"?)`},
 		{"mix operation", base + "workload: {rate: 1, mix: {st: 100}}\n",
-			`t.yaml:7:27: unknown operation "st" in mix (known: set, get, incr, append, del) (did you mean "set"?)`},
+			`t.yaml:7:27: unknown operation "st" in mix (known: set, get, incr, append, del, set-ttl, expire, multi) (did you mean "set"?)`},
 		{"random verb", faultBase + "  - {random: crsh, node: r1, mean-every: 1s}\n",
 			`t.yaml:9:14: random "crsh": want disconnect, stall, crash, restart, pause or failover (did you mean "crash"?)`},
 		{"fault selector", faultBase + "  - {at: 1s, crash: replcas}\n",
