@@ -278,7 +278,7 @@ func setCommand(n *Node, c *client, argv [][]byte) {
 		}
 		return
 	}
-	if keepttl && exists {
+	if (keepttl || (n.cfg.Bugs.SetKeepsTTL && unit == "")) && exists {
 		expireMs = old.expireMs
 	}
 	n.dbs[c.db].set(argv[1], argv[2], expireMs)

@@ -82,6 +82,10 @@ func expireGeneric(n *Node, c *client, argv [][]byte, relative bool, unitMs int6
 	}
 	d.set(argv[1], it.val, when)
 	c.addInt(1)
+	if n.cfg.Bugs.ExpireRelative {
+		n.alsoPropagate(c.db, argv)
+		return
+	}
 	prop := [][]byte{[]byte("PEXPIREAT"), argv[1], strconv.AppendInt(nil, when, 10)}
 	n.alsoPropagate(c.db, append(prop, argv[3:]...))
 }

@@ -23,6 +23,15 @@ var bugCatchers = map[string][]string{
 	// The stream after a full sync lacks SELECT: the replica writes into
 	// database 0; the prefix invariant and convergence see it.
 	"forget-select-after-full-sync": {"nonzero-db-full-resync.yaml"},
+	// EXPIRE reaches the replicas as a relative time: their deadlines
+	// differ from the master's; the prefix invariant sees it.
+	"expire-relative": {"client-commands.yaml"},
+	// A replica deletes an expired key before the master's DEL: at that
+	// offset the master still holds it; the prefix invariant sees it.
+	"replica-active-expire": {"client-commands.yaml"},
+	// A plain SET keeps the key's time to live: the key expires after a
+	// write that should have made it permanent; not linearizable.
+	"set-keeps-ttl": {"client-commands.yaml"},
 }
 
 // Testing the tester: every bug planted in the engine is caught by at least

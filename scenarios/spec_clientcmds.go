@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/replsim/replsim/model"
 	"github.com/replsim/replsim/scenarios/spec"
 )
 
@@ -50,3 +51,7 @@ func clientCommands(w *workYAML, ws *spec.WorkloadSpec) error {
 	}
 	return nil
 }
+
+// BugNames lists the bugs planted in the engine (--bug), sorted; see
+// docs/checker.md for what each does and which scenario catches it.
+func BugNames() []string { return model.BugNames() }

@@ -14,6 +14,9 @@ var bugSpaces = map[string]string{
 	"ack-before-apply":              "../explore-wait-failover.yaml",
 	"drop-last-block-on-trim":       "../explore-engine.yaml",
 	"forget-select-after-full-sync": "../explore-engine.yaml",
+	"expire-relative":               "../explore-expiry.yaml",
+	"replica-active-expire":         "../explore-expiry.yaml",
+	"set-keeps-ttl":                 "../explore-expiry.yaml",
 }
 
 // Testing the explorer: every planted bug is found within 200 runs from
