@@ -99,7 +99,7 @@ const (
 	ResultNotChecked   = "not checked"
 )
 
-const modelName = "one Redis string per key: set, get, incr, append, del"
+const modelName = "one Redis string per key: set, get, incr, append, del, expire; times to live; keys of each database apart"
 
 // Options bound the linearizability check.
 type Options struct {

@@ -79,6 +79,12 @@ func (sp *Space) Render(c Case, header []string) ([]byte, error) {
 	if c.Mix != "" {
 		set("workload.mix", c.Mix)
 	}
+	if c.TTLMs > 0 && sp.mixExpires(c.Mix) {
+		set("workload.ttl", fmt.Sprintf("%dms", c.TTLMs))
+	}
+	if c.DBs > 0 {
+		set("workload.dbs", fmt.Sprint(c.DBs))
+	}
 	if sp.addLinearizable {
 		set("expect.linearizable", "true")
 	}
@@ -204,4 +210,13 @@ type Progress struct {
 	Runs    int
 	Elapsed time.Duration
 	Faults  int // shrink: faults of the smallest failing case so far
+}
+
+// mixExpires reports whether the case's mix (mix, or the file's when
+// empty) has set-ttl or expire: a ttl applies only then.
+func (sp *Space) mixExpires(mix string) bool {
+	if mix != "" {
+		return scenarios.MixExpires(mix)
+	}
+	return slices.ContainsFunc(sp.base.Workload.Mix, func(m spec.MixItem) bool { return m.Op == "set-ttl" || m.Op == "expire" })
 }
