@@ -196,7 +196,7 @@ func (n *Node) lookupKey(c *client, key []byte) (item, bool) {
 	if !ok {
 		return item{}, false
 	}
-	if it.expireMs != 0 && it.expireMs <= n.mstime() {
+	if it.expireMs != 0 && n.mstime() > it.expireMs {
 		if !n.isMaster() {
 			if c == n.master {
 				return it, true
