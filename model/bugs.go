@@ -39,6 +39,11 @@ type Bugs struct {
 	// SetKeepsTTL ("set-keeps-ttl"): a SET without options keeps the
 	// key's time to live, as only SET ... KEEPTTL should.
 	SetKeepsTTL bool
+	// ExecForgetsQueuedBytes ("exec-forgets-queued-bytes"): a replica
+	// applying a MULTI/EXEC block from its master's stream counts only the
+	// EXEC's bytes in its offset, not those of MULTI and the queued
+	// commands.
+	ExecForgetsQueuedBytes bool
 }
 
 var bugNames = map[string]func(*Bugs) *bool{
@@ -49,6 +54,7 @@ var bugNames = map[string]func(*Bugs) *bool{
 	"expire-relative":               func(b *Bugs) *bool { return &b.ExpireRelative },
 	"replica-active-expire":         func(b *Bugs) *bool { return &b.ReplicaActiveExpire },
 	"set-keeps-ttl":                 func(b *Bugs) *bool { return &b.SetKeepsTTL },
+	"exec-forgets-queued-bytes":     func(b *Bugs) *bool { return &b.ExecForgetsQueuedBytes },
 }
 
 // BugNames lists every planted bug by name, sorted.

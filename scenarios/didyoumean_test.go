@@ -94,7 +94,7 @@ func TestUnknownWordsSuggest(t *testing.T) {
 		{"node protocol", "name: t\nduration: 1m\nnodes:\n  - name: m1\n    config: {protocol: snyc}\n",
 			`t.yaml:5:24: protocol: unknown protocol "snyc" (want psync2, psync or sync) (did you mean "sync"?)`},
 		{"bug", base + "bugs: [ack-before-aply]\n",
-			`t.yaml:7:8: unknown bug "ack-before-aply" (known: ack-before-apply, drop-last-block-on-trim, expire-relative, forget-select-after-full-sync, psync-offset-off-by-one, replica-active-expire, set-keeps-ttl) (did you mean "ack-before-apply"?)`},
+			`t.yaml:7:8: unknown bug "ack-before-aply" (known: ack-before-apply, drop-last-block-on-trim, exec-forgets-queued-bytes, expire-relative, forget-select-after-full-sync, psync-offset-off-by-one, replica-active-expire, set-keeps-ttl) (did you mean "ack-before-apply"?)`},
 		{"distribution", faultBase + "  - {at: 1s, pause: r1, for: {dist: exponental, mean: 1s}}\n",
 			`t.yaml:9:30: unknown distribution "exponental" (want exponential) (did you mean "exponential"?)`},
 	} {

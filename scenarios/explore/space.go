@@ -118,8 +118,16 @@ type Outcome struct {
 // Failed reports whether the case broke the property.
 func (o Outcome) Failed() bool { return o.Violation != "" }
 
-// check runs the case and names the property it broke, if any.
-func (sp *Space) check(c Case, opts Options) (Outcome, error) {
+// check runs the case and names the property it broke, if any. A panic
+// of the run is a broken invariant of the engine (our bug, which the
+// engine asserts): it is a violation like any other, "panic", so that it
+// is found and shrunk rather than ending the search.
+func (sp *Space) check(c Case, opts Options) (out Outcome, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			out, err = panicOutcome(v), nil
+		}
+	}()
 	_, s, err := sp.load(c, fmt.Sprintf("%s, case of seed %d", sp.path, c.Seed), nil)
 	if err != nil {
 		return Outcome{Invalid: err}, nil
@@ -131,6 +139,11 @@ func (sp *Space) check(c Case, opts Options) (Outcome, error) {
 		return Outcome{}, err
 	}
 	return violation(rec), nil
+}
+
+// panicOutcome is the violation of a run that panicked with v.
+func panicOutcome(v any) Outcome {
+	return Outcome{Violation: "panic", Line: oneLine(fmt.Sprintf("the engine panicked: %v", v))}
 }
 
 // violation names the first property the record breaks: an invariant,
