@@ -7,8 +7,10 @@ package checker
 // of a key names the write that produced it. An acknowledged SET W is lost
 // when the final value comes neither from W nor from any SET to the same key
 // that may be ordered after W: one whose outcome is unknown, or that
-// returned after W was called. Keys touched by DEL, APPEND or INCR are left
-// out: their final state cannot name a single write; so are keys given a
+// returned no earlier than W was called (intervals are closed, as
+// porcupine's: the SETs of one MULTI/EXEC block share theirs). Keys touched
+// by DEL, APPEND or INCR are left out: their final state cannot name a
+// single write; so are keys given a
 // time to live (SET with EX or PX, EXPIRE), whose final absence may be an
 // expiry. Keys of different databases are different keys (KeyOf): final
 // is keyed by KeyOf too.
@@ -37,7 +39,7 @@ func LostWrites(history []Op, final map[string]Value) []Op {
 			continue
 		}
 		j, ok := writer[op.ID()]
-		if ok && (j == i || history[j].Outcome == Unknown || history[j].Return > op.Call) {
+		if ok && (j == i || history[j].Outcome == Unknown || history[j].Return >= op.Call) {
 			continue
 		}
 		lost = append(lost, *op)
