@@ -81,15 +81,20 @@ func (v *Verdict) Explanation() string {
 }
 
 // FinalReads returns one read per key the history touches, of the final
-// master's dataset (final maps key to value; a missing key was absent), at
+// master's dataset (final maps KeyOf(db, key) to value; a missing key, or
+// one that had expired by then, was absent), at
 // virtual time at, by client "final" on node. Appended to the history they
 // make a write that was acknowledged and then lost a linearizability
 // violation, even in a history without reads.
 func FinalReads(history []Op, final map[string]Value, node string, at int64) []Op {
-	keys := map[string]bool{}
+	type dbKey struct {
+		db  int
+		key string
+	}
+	keys := map[string]dbKey{}
 	for i := range history {
-		if !history[i].Replica {
-			keys[history[i].Key] = true
+		if op := &history[i]; !op.Replica {
+			keys[op.ID()] = dbKey{op.DB, op.Key}
 		}
 	}
 	sorted := make([]string, 0, len(keys))
@@ -100,7 +105,7 @@ func FinalReads(history []Op, final map[string]Value, node string, at int64) []O
 	out := make([]Op, len(sorted))
 	for i, k := range sorted {
 		v, ok := final[k]
-		out[i] = Op{Client: FinalClient, Node: node, Op: "get", Key: k, Call: at, Return: at,
+		out[i] = Op{Client: FinalClient, Node: node, Op: "get", Key: keys[k].key, DB: keys[k].db, Call: at, Return: at,
 			Outcome: OK, Value: v, Null: !ok, Waited: -1}
 	}
 	return out

@@ -46,6 +46,12 @@ func describe(op *Op) string {
 	if op.Op == "set" || op.Op == "append" {
 		b.WriteString(" " + op.Value.String())
 	}
+	if op.TTLMs > 0 {
+		fmt.Fprintf(&b, " with a time to live of %dms", op.TTLMs)
+	}
+	if op.Block > 0 {
+		fmt.Fprintf(&b, " in MULTI/EXEC block %d", op.Block)
+	}
 	fmt.Fprintf(&b, " by %s on %s", op.Client, op.Node)
 	switch op.Outcome {
 	case OK:
@@ -160,7 +166,7 @@ func explainRegister(h []Op, p *partition, timeline []Event) string {
 				srcs = append(srcs, ret(w))
 			}
 		}
-		head := fmt.Sprintf("key %s: %s %s", r.Key, describe(r), observed(r))
+		head := fmt.Sprintf("key %s: %s %s", r.ID(), describe(r), observed(r))
 		if len(srcs) == 0 {
 			switch {
 			case r.Null:

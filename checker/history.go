@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strconv"
 )
 
 // Outcome is what a client learned of an operation.
@@ -37,7 +38,7 @@ const (
 //	 "value": "9f2c...", "call": 61000250000, "return": 61000751000,
 //	 "outcome": "ok", "reply": "OK"}
 //
-// op is one of set, get, incr, append, del. value is the argument of set
+// op is one of set, get, incr, append, del, expire. value is the argument of set
 // and append. reply is the reply as text: "OK", the bulk string for get
 // (with "null": true when the key did not exist), the integer for incr, del
 // and append, or the error message for a failed operation. waited is the
@@ -58,6 +59,13 @@ const (
 // of the linearizability check, see linearizable.go), and lag_bytes is how
 // many stream bytes that replica was behind the master of the moment when
 // the read was sent.
+//
+// Three optional fields concern what real clients send: ttl_ms is the
+// time to live of a set with EX or PX, or of an expire (whose reply is 1
+// when the key existed); db is the database (SELECT) the operation ran in,
+// 0 when absent; block numbers the MULTI/EXEC block a write was queued in:
+// the writes of one block share the call of its MULTI and the return of
+// its EXEC.
 //
 // outcome is one of ok, fail, unknown. A history may end with reads of the
 // final master's dataset, one per key, made by client "final" after the
@@ -84,7 +92,34 @@ type Op struct {
 	LagBytes int64
 	Null     bool
 	Replica  bool
+	// TTLMs is the time to live a set or expire gave the key, in
+	// milliseconds of the master's clock (0: none).
+	TTLMs int64
+	// DB is the database the operation ran in: keys of different
+	// databases are different keys (see KeyOf).
+	DB int
+	// Block numbers the MULTI/EXEC block the operation was queued in (0:
+	// none); the operations of a block share its call and return.
+	Block int
 }
+
+// KeyOf names a key of a database for the checkers: the key itself in
+// database 0, "key@db" in another.
+func KeyOf(db int, key string) string {
+	if db == 0 {
+		return key
+	}
+	return key + "@" + strconv.Itoa(db)
+}
+
+// ID is the operation's key as the checkers tell keys apart: KeyOf its
+// database and key.
+func (o *Op) ID() string { return KeyOf(o.DB, o.Key) }
+
+// Expires reports whether the operation gives its key a time to live:
+// then the key's final value does not name a single write, and reads may
+// find it gone.
+func (o *Op) Expires() bool { return o.TTLMs > 0 || o.Op == "expire" }
 
 // opJSON is an operation in history.json.
 type opJSON struct {
@@ -101,12 +136,16 @@ type opJSON struct {
 	Waited   int             `json:"waited"`
 	Replica  bool            `json:"replica,omitempty"`
 	LagBytes int64           `json:"lag_bytes,omitempty"`
+	TTLMs    int64           `json:"ttl_ms,omitempty"`
+	DB       int             `json:"db,omitempty"`
+	Block    int             `json:"block,omitempty"`
 }
 
 // MarshalJSON writes the operation as documented above.
 func (o Op) MarshalJSON() ([]byte, error) {
 	j := opJSON{Client: o.Client, Node: o.Node, Op: o.Op, Key: o.Key, Call: o.Call, Return: o.Return,
-		Outcome: o.Outcome, Null: o.Null, Waited: o.Waited, Replica: o.Replica, LagBytes: o.LagBytes}
+		Outcome: o.Outcome, Null: o.Null, Waited: o.Waited, Replica: o.Replica, LagBytes: o.LagBytes,
+		TTLMs: o.TTLMs, DB: o.DB, Block: o.Block}
 	var err error
 	switch {
 	case o.readValue():
@@ -140,7 +179,8 @@ func (o *Op) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*o = Op{Client: j.Client, Node: j.Node, Op: j.Op, Key: j.Key, Call: j.Call, Return: j.Return,
-		Outcome: j.Outcome, Null: j.Null, Waited: j.Waited, Replica: j.Replica, LagBytes: j.LagBytes}
+		Outcome: j.Outcome, Null: j.Null, Waited: j.Waited, Replica: j.Replica, LagBytes: j.LagBytes,
+		TTLMs: j.TTLMs, DB: j.DB, Block: j.Block}
 	if j.Value != nil {
 		o.Value = *j.Value
 	}

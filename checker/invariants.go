@@ -189,7 +189,7 @@ func CheckReplicaReads(h []Op) Invariant {
 	for i := range h {
 		op := &h[i]
 		if op.Op == "append" || op.Op == "incr" {
-			mixed[op.Key] = true
+			mixed[op.ID()] = true
 		}
 		any = any || op.Replica
 	}
@@ -206,18 +206,18 @@ func CheckReplicaReads(h []Op) Invariant {
 		if op.Op != "set" || op.Outcome == Fail {
 			continue
 		}
-		k := kv{op.Key, op.Value}
+		k := kv{op.ID(), op.Value}
 		if c, ok := firstCall[k]; !ok || op.Call < c {
 			firstCall[k] = op.Call
 		}
 	}
 	for i := range h {
 		r := &h[i]
-		if !r.Replica || r.Op != "get" || r.Outcome != OK || r.Null || mixed[r.Key] {
+		if !r.Replica || r.Op != "get" || r.Outcome != OK || r.Null || mixed[r.ID()] {
 			continue
 		}
 		inv.Checked++
-		c, ok := firstCall[kv{r.Key, r.Value}]
+		c, ok := firstCall[kv{r.ID(), r.Value}]
 		switch {
 		case !ok:
 			inv.violate(fmt.Sprintf("key %s: %s %s, a value no write to the key wrote", r.Key, describe(r), observed(r)))

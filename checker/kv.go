@@ -3,6 +3,7 @@ package checker
 import (
 	"fmt"
 	"hash/maphash"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,9 +12,21 @@ import (
 )
 
 // kv.go is the sequential specification porcupine checks histories against:
-// one Redis string key, as SET, GET, INCR, APPEND and DEL see it. The
-// history is partitioned by key before it gets here, so a state is the value
-// of a single key.
+// one Redis string key, as SET, GET, INCR, APPEND, DEL and EXPIRE see it.
+// The history is partitioned by key before it gets here, so a state is the
+// value of a single key.
+//
+// Expiry. A SET with EX or PX, or an EXPIRE, gives the key a deadline on
+// the master's clock: the master ran the write at some instant t between
+// its call and its return, so the key dies at t+ttl, within
+// [call+ttl, return+ttl], widened by a millisecond on each side for the
+// millisecond clock (Redis expires a key once its clock has passed the
+// deadline). An operation on a key with a deadline finds it alive, or
+// expired (missing), or, when its interval overlaps the deadline's, either:
+// the state forks. Ordering the operations of one history in time is
+// porcupine's business; the deadline is tested against each operation's own
+// interval, which accepts every history a real master can produce (never a
+// false alarm) and a few more.
 
 type opKind uint8
 
@@ -23,15 +36,16 @@ const (
 	opIncr
 	opAppend
 	opDel
+	opExpire
 	// opInit starts a window of a long key history: it moves the state to
 	// the candidate states the previous window may have ended in.
 	opInit
 )
 
-var opNames = map[string]opKind{"set": opSet, "get": opGet, "incr": opIncr, "append": opAppend, "del": opDel}
+var opNames = map[string]opKind{"set": opSet, "get": opGet, "incr": opIncr, "append": opAppend, "del": opDel, "expire": opExpire}
 
 func (k opKind) String() string {
-	return [...]string{"set", "get", "incr", "append", "del", "init"}[k]
+	return [...]string{"set", "get", "incr", "append", "del", "expire", "init"}[k]
 }
 
 // kvInput is an operation's call.
@@ -46,6 +60,21 @@ type kvInput struct {
 	// after is the state a SET leaves, built once so that a step
 	// allocates nothing.
 	after kvState
+	// call and ret bound when the operation ran (ret is MaxInt64 for an
+	// unknown outcome); ttl is the time to live of a set or expire, in
+	// nanoseconds (0: none).
+	call, ret, ttl int64
+}
+
+// deadline returns the interval in which a key the operation gave a time
+// to live expires.
+func (in *kvInput) deadline() (lo, hi int64) {
+	const ms = int64(1e6)
+	lo = in.call + in.ttl - ms
+	if hi = in.ret + in.ttl + ms; hi < in.ret {
+		hi = math.MaxInt64 // an unknown outcome: no upper bound
+	}
+	return lo, hi
 }
 
 // kvOutput is what the client learned. unknown: nothing (the operation may
@@ -64,6 +93,9 @@ type kvState struct {
 	val    Value
 	exists bool
 	any    bool
+	// dlo and dhi bound the key's deadline (dhi 0: it has none): it is
+	// alive before dlo and expired from dhi on.
+	dlo, dhi int64
 }
 
 // kvStates is a set of two or more candidate states, sorted, distinct.
@@ -88,7 +120,13 @@ func (s kvState) less(o kvState) bool {
 	if s.val.n != o.val.n {
 		return s.val.n < o.val.n
 	}
-	return s.val.hash < o.val.hash
+	if s.val.hash != o.val.hash {
+		return s.val.hash < o.val.hash
+	}
+	if s.dlo != o.dlo {
+		return s.dlo < o.dlo
+	}
+	return s.dhi < o.dhi
 }
 
 // stepOne applies one operation to one state.
@@ -134,7 +172,7 @@ func stepOne(s *kvState, in *kvInput, out *kvOutput) (bool, *kvState) {
 		if !out.unknown && out.n != v+1 {
 			return false, s
 		}
-		return true, &kvState{val: ValueOf(strconv.FormatInt(v+1, 10)), exists: true}
+		return true, &kvState{val: ValueOf(strconv.FormatInt(v+1, 10)), exists: true, dlo: s.dlo, dhi: s.dhi}
 	case opAppend:
 		if s.any {
 			return true, s
@@ -142,7 +180,22 @@ func stepOne(s *kvState, in *kvInput, out *kvOutput) (bool, *kvState) {
 		if !out.unknown && out.n != int64(s.val.Len()+in.value.Len()) {
 			return false, s
 		}
-		return true, &kvState{val: s.val.Concat(in.value), exists: true}
+		return true, &kvState{val: s.val.Concat(in.value), exists: true, dlo: s.dlo, dhi: s.dhi}
+	case opExpire:
+		switch {
+		case s.any:
+			// Whatever the key held, it may now expire: stay unknown.
+			if !out.unknown && out.n == 0 {
+				return true, absent
+			}
+			return true, s
+		case !s.exists:
+			return out.unknown || out.n == 0, s
+		case !out.unknown && out.n != 1:
+			return false, s
+		}
+		lo, hi := in.deadline()
+		return true, &kvState{val: s.val, exists: true, dlo: lo, dhi: hi}
 	}
 	return false, s
 }
@@ -169,21 +222,51 @@ func kvStep(state, input, output any) (bool, any) {
 	}
 	switch s := state.(type) {
 	case *kvState:
-		ok, next := stepOne(s, in, out)
-		return ok, next
+		if s.dhi == 0 || !s.exists {
+			ok, next := stepOne(s, in, out)
+			return ok, next
+		}
+		return stepAll(s, in, out)
 	case kvStates:
-		var next []kvState
-		for i := range s {
-			if ok, n := stepOne(&s[i], in, out); ok {
-				next = append(next, *n)
-			}
-		}
-		if len(next) == 0 {
-			return false, nil
-		}
-		return true, makeStates(next)
+		return stepAll(s, in, out)
 	}
 	panic(fmt.Sprintf("checker: invariant kv-state-type broken: %T", state))
+}
+
+// stepAll applies one operation to each state of a set, after forking
+// each state with a deadline into the states the operation may find: alive
+// (it ran before the deadline) or expired.
+func stepAll[S *kvState | kvStates](states S, in *kvInput, out *kvOutput) (bool, any) {
+	var list []kvState
+	switch s := any(states).(type) {
+	case *kvState:
+		list = []kvState{*s}
+	case kvStates:
+		list = s
+	}
+	var next []kvState
+	try := func(s *kvState) {
+		if ok, n := stepOne(s, in, out); ok {
+			next = append(next, *n)
+		}
+	}
+	for i := range list {
+		s := &list[i]
+		if s.dhi == 0 || !s.exists || s.any {
+			try(s)
+			continue
+		}
+		if in.call < s.dhi {
+			try(s)
+		}
+		if in.ret >= s.dlo {
+			try(absent)
+		}
+	}
+	if len(next) == 0 {
+		return false, nil
+	}
+	return true, makeStates(next)
 }
 
 // makeStates returns the set of states as one *kvState, or kvStates when
@@ -238,7 +321,7 @@ func hashState(s kvState) uint64 {
 	if s.any {
 		h ^= 0xc2b2ae3d27d4eb4f
 	}
-	return h
+	return h ^ uint64(s.dlo)*0x165667b19e3779f9 ^ uint64(s.dhi)*0x27d4eb2f165667c5
 }
 
 func kvHash(state any) uint64 {
@@ -261,6 +344,8 @@ func describeState(s kvState) string {
 		return "?"
 	case !s.exists:
 		return "nil"
+	case s.dhi != 0:
+		return fmt.Sprintf("%s (expires in [%s, %s])", s.val, fmtTime(s.dlo), fmtDeadline(s.dhi))
 	}
 	return s.val.String()
 }
@@ -282,7 +367,13 @@ func kvDescribeOperation(input, output any) string {
 		}
 		return "window starts in {" + strings.Join(parts, ", ") + "}"
 	case opSet, opAppend:
-		fmt.Fprintf(&b, "%s(%s, %s)", in.op, in.key, in.value)
+		fmt.Fprintf(&b, "%s(%s, %s", in.op, in.key, in.value)
+		if in.ttl > 0 {
+			fmt.Fprintf(&b, ", px %d", in.ttl/1e6)
+		}
+		b.WriteString(")")
+	case opExpire:
+		fmt.Fprintf(&b, "pexpire(%s, %d)", in.key, in.ttl/1e6)
 	default:
 		fmt.Fprintf(&b, "%s(%s)", in.op, in.key)
 	}
@@ -330,4 +421,12 @@ var kvModel = porcupine.Model{
 		}
 		return info.(string)
 	},
+}
+
+// fmtDeadline is fmtTime but for a deadline without an upper bound.
+func fmtDeadline(t int64) string {
+	if t == math.MaxInt64 {
+		return "never"
+	}
+	return fmtTime(t)
 }

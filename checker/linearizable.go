@@ -99,7 +99,7 @@ const (
 	ResultNotChecked   = "not checked"
 )
 
-const modelName = "one Redis string per key: set, get, incr, append, del"
+const modelName = "one Redis string per key: set, get, incr, append, del, expire; times to live; keys of each database apart"
 
 // Options bound the linearizability check.
 type Options struct {
@@ -293,7 +293,7 @@ func (l *Linearizability) partition(h []Op, windowOps int) []*partition {
 		case op.Outcome != OK:
 			l.UnknownWrites++
 		}
-		byKey[op.Key] = append(byKey[op.Key], i)
+		byKey[op.ID()] = append(byKey[op.ID()], i)
 	}
 	keys := make([]string, 0, len(byKey))
 	for k := range byKey {
@@ -328,13 +328,15 @@ func (l *Linearizability) pruneUnobserved(h []Op, idx []int) []int {
 	}
 	observed := map[Value]bool{}
 	for _, i := range idx {
-		switch op := &h[i]; op.Op {
-		case "get":
+		switch op := &h[i]; {
+		case op.Op == "get":
 			if !op.Null {
 				observed[op.Value] = true
 			}
-		case "set":
+		case op.Op == "set" && op.TTLMs == 0:
 		default:
+			// Other writes, and a SET with a time to live, which may
+			// explain a read that finds the key missing.
 			return idx
 		}
 	}
@@ -362,7 +364,13 @@ func windows(h []Op, key string, idx []int, windowOps int) []*partition {
 			unknown = append(unknown, i)
 		}
 	}
-	if windowOps < 0 || len(idx) <= windowOps {
+	expires := false
+	for _, i := range idx {
+		expires = expires || h[i].Expires()
+	}
+	if windowOps < 0 || len(idx) <= windowOps || expires {
+		// A key that may expire is checked whole: a window that starts
+		// in an unknown state would not know the key's deadline.
 		return []*partition{{key: key, hist: idx}}
 	}
 	// When each value was last read: an unknown SET is carried into the
@@ -514,19 +522,23 @@ func endStates(h []Op, ops []int, in []kvState, first bool) []kvState {
 // toOperation turns a history operation into porcupine's, filling in and
 // out.
 func toOperation(op *Op, in *kvInput, out *kvOutput) porcupine.Operation {
-	*in = kvInput{op: kindOf(op.Op), key: op.Key, value: op.Value}
-	if in.op == opSet {
-		in.after = kvState{val: op.Value, exists: true}
-	}
 	ret := op.Return
 	if op.Outcome != OK {
 		out.unknown = true
 		ret = math.MaxInt64
-	} else {
+	}
+	*in = kvInput{op: kindOf(op.Op), key: op.ID(), value: op.Value, call: op.Call, ret: ret, ttl: op.TTLMs * 1e6}
+	if in.op == opSet {
+		in.after = kvState{val: op.Value, exists: true}
+		if in.ttl > 0 {
+			in.after.dlo, in.after.dhi = in.deadline()
+		}
+	}
+	if op.Outcome == OK {
 		switch in.op {
 		case opGet:
 			out.null, out.reply = op.Null, op.Value
-		case opIncr, opAppend, opDel:
+		case opIncr, opAppend, opDel, opExpire:
 			n, err := strconv.ParseInt(op.Reply, 10, 64)
 			if err != nil {
 				n = math.MinInt64 // no state gives this reply
@@ -548,6 +560,8 @@ func kindOf(name string) opKind {
 		return opIncr
 	case "append":
 		return opAppend
+	case "expire":
+		return opExpire
 	}
 	return opDel
 }

@@ -99,7 +99,17 @@ func (o *Op) validate() error {
 		return errors.New(`"client" missing`)
 	}
 	if _, ok := opNames[o.Op]; !ok {
-		return fmt.Errorf("op %q: want set, get, incr, append or del", o.Op)
+		return fmt.Errorf("op %q: want set, get, incr, append, del or expire", o.Op)
+	}
+	switch {
+	case o.TTLMs < 0:
+		return fmt.Errorf("ttl_ms %d: want a positive time to live", o.TTLMs)
+	case o.TTLMs > 0 && o.Op != "set" && o.Op != "expire":
+		return fmt.Errorf("ttl_ms on a %s: only set and expire give a key a time to live", o.Op)
+	case o.Op == "expire" && o.TTLMs == 0:
+		return errors.New(`an expire without "ttl_ms"`)
+	case o.DB < 0:
+		return fmt.Errorf("db %d: want 0 or more", o.DB)
 	}
 	switch o.Outcome {
 	case OK, Fail, Unknown:
@@ -113,7 +123,7 @@ func (o *Op) validate() error {
 	}
 	if o.Outcome == OK {
 		switch o.Op {
-		case "incr", "append", "del":
+		case "incr", "append", "del", "expire":
 			if _, err := strconv.ParseInt(o.Reply, 10, 64); err != nil {
 				return fmt.Errorf("reply %q of %s: want an integer", o.Reply, o.Op)
 			}

@@ -16,7 +16,7 @@ func TestReadHistoryErrors(t *testing.T) {
 		{"[" + good + ",\n  {\"client\": \"c1\" \"op\": \"get\"}]", "h.json:2:19: invalid character '\"' after object key:value pair"},
 		{"[" + good + ",\n  {\"client\": \"c1\", \"frob\": 1}]", `h.json:2:3: unknown field "frob"`},
 		{"[\n  {\"client\": \"c1\", \"call\": \"soon\"}]", "h.json:2:3: call: want int64, got JSON string"},
-		{"[\n  {\"client\": \"c1\", \"op\": \"mset\", \"outcome\": \"ok\"}]", `h.json:2:3: operation 1: op "mset": want set, get, incr, append or del`},
+		{"[\n  {\"client\": \"c1\", \"op\": \"mset\", \"outcome\": \"ok\"}]", `h.json:2:3: operation 1: op "mset": want set, get, incr, append, del or expire`},
 		{"[{\"client\": \"c1\", \"op\": \"get\"}]", `h.json:1:2: operation 1: "outcome" missing`},
 		{"[{\"client\": \"c1\", \"op\": \"get\", \"outcome\": \"maybe\"}]", `outcome "maybe": want ok, fail or unknown`},
 		{"[{\"op\": \"get\", \"outcome\": \"ok\"}]", `"client" missing`},
@@ -25,6 +25,10 @@ func TestReadHistoryErrors(t *testing.T) {
 		{"[" + good, "h.json:1:" + "unexpected end of file"},
 		{"[" + good + "] [", "data after the array"},
 		{"[1]", "h.json:1:2: operation: want checker.Op, got JSON number"},
+		{"[{\"client\": \"c1\", \"op\": \"get\", \"outcome\": \"ok\", \"ttl_ms\": 5}]", "ttl_ms on a get: only set and expire give a key a time to live"},
+		{"[{\"client\": \"c1\", \"op\": \"expire\", \"outcome\": \"ok\", \"reply\": \"1\"}]", `an expire without "ttl_ms"`},
+		{"[{\"client\": \"c1\", \"op\": \"set\", \"outcome\": \"ok\", \"ttl_ms\": -1}]", "ttl_ms -1: want a positive time to live"},
+		{"[{\"client\": \"c1\", \"op\": \"set\", \"outcome\": \"ok\", \"db\": -2}]", "db -2: want 0 or more"},
 	} {
 		_, err := ReadHistory("h.json", strings.NewReader(tc.in))
 		if err == nil || !strings.Contains(err.Error(), strings.TrimSuffix(tc.want, "unexpected end of file")) || (strings.HasSuffix(tc.want, "unexpected end of file") && !strings.Contains(err.Error(), "unexpected end of file")) {

@@ -136,7 +136,7 @@ func appendSpilled(b []byte, op *Op) []byte {
 	b = binary.AppendUvarint(b, uint64(op.Value.n))
 	b = binary.LittleEndian.AppendUint64(b, op.Value.hash)
 	b = append(b, op.Value.head[:min(int(op.Value.n), valueHeadMax)]...)
-	for _, v := range [...]int64{op.Call, op.Return, int64(op.Waited), op.LagBytes} {
+	for _, v := range [...]int64{op.Call, op.Return, int64(op.Waited), op.LagBytes, op.TTLMs, int64(op.DB), int64(op.Block)} {
 		b = binary.AppendVarint(b, v)
 	}
 	var flags byte
@@ -192,7 +192,7 @@ func decodeSpilled(b []byte, op *Op, strs map[string]string) (int, error) {
 	}
 	copy(op.Value.head[:], b[i:i+head])
 	i += head
-	var nums [4]int64
+	var nums [7]int64
 	for j := range nums {
 		v, k := binary.Varint(b[i:])
 		if k <= 0 {
@@ -202,6 +202,7 @@ func decodeSpilled(b []byte, op *Op, strs map[string]string) (int, error) {
 		i += k
 	}
 	op.Call, op.Return, op.Waited, op.LagBytes = nums[0], nums[1], int(nums[2]), nums[3]
+	op.TTLMs, op.DB, op.Block = nums[4], int(nums[5]), int(nums[6])
 	if i >= len(b) {
 		return 0, errSpillShort
 	}

@@ -35,7 +35,7 @@ func genOp(t *rapid.T) Op {
 	return Op{
 		Client:   rapid.SampledFrom([]string{"c1", "c2", "burst"}).Draw(t, "client"),
 		Node:     rapid.SampledFrom([]string{"m1", "r1"}).Draw(t, "node"),
-		Op:       rapid.SampledFrom([]string{"set", "get", "del", "append", "incr"}).Draw(t, "op"),
+		Op:       rapid.SampledFrom([]string{"set", "get", "del", "append", "incr", "expire"}).Draw(t, "op"),
 		Key:      rapid.StringN(0, 12, -1).Draw(t, "key"),
 		Value:    ValueOf(val),
 		Call:     rapid.Int64().Draw(t, "call"),
@@ -46,6 +46,9 @@ func genOp(t *rapid.T) Op {
 		LagBytes: rapid.Int64Min(0).Draw(t, "lag"),
 		Null:     rapid.Bool().Draw(t, "null"),
 		Replica:  rapid.Bool().Draw(t, "replica"),
+		TTLMs:    rapid.Int64Range(0, 1<<40).Draw(t, "ttl"),
+		DB:       rapid.IntRange(0, 15).Draw(t, "db"),
+		Block:    rapid.IntRange(0, 1<<30).Draw(t, "block"),
 	}
 }
 

@@ -12,7 +12,8 @@ import (
 // replicas are allowed to be stale; this measures how often and how much.
 //
 // Like LostWrites it relies on every SET writing a fresh value, and leaves
-// out keys touched by DEL, APPEND or INCR.
+// out keys touched by DEL, APPEND or INCR, or given a time to live (a read
+// that finds such a key missing may have come after its expiry).
 func StaleReads(history []Op) []StaleRead {
 	reads := false
 	for i := range history {
@@ -31,21 +32,22 @@ func StaleReads(history []Op) []StaleRead {
 		op := &history[i]
 		switch {
 		case op.Op == "set" && op.Outcome != Fail:
-			sets[op.Key] = append(sets[op.Key], i)
+			sets[op.ID()] = append(sets[op.ID()], i)
 			byValue[op.Value] = i
-		case op.IsWrite() && op.Op != "set":
-			mixed[op.Key] = true
+		}
+		if (op.IsWrite() && op.Op != "set") || op.Expires() {
+			mixed[op.ID()] = true
 		}
 	}
 	var out []StaleRead
 	for i := range history {
 		r := &history[i]
-		if r.Op != "get" || r.Outcome != OK || mixed[r.Key] {
+		if r.Op != "get" || r.Outcome != OK || mixed[r.ID()] {
 			continue
 		}
 		// The latest SET acknowledged before the read began.
 		latest := -1
-		for _, j := range sets[r.Key] {
+		for _, j := range sets[r.ID()] {
 			w := &history[j]
 			if w.Outcome == OK && w.Return < r.Call && (latest < 0 || w.Return > history[latest].Return) {
 				latest = j
@@ -60,7 +62,7 @@ func StaleReads(history []Op) []StaleRead {
 			continue
 		}
 		src, ok := byValue[r.Value]
-		if !ok || history[src].Key != r.Key {
+		if !ok || history[src].ID() != r.ID() {
 			continue // a value no recorded SET wrote: the prefix check's business
 		}
 		if history[src].Return < lw.Call {

@@ -73,7 +73,7 @@ func (l *Linearizability) WriteHTML(path, title string, timeline []Event) error 
 				in.client = h.Client
 				op.Input = &in
 				op.ClientId = ids[h.Client]
-				op.Metadata = fmt.Sprintf("%s: %s", h.Key, describe(h))
+				op.Metadata = fmt.Sprintf("%s: %s", h.ID(), describe(h))
 				lo = min(lo, h.Call)
 				hi = max(hi, h.Call)
 				if h.Outcome == OK {

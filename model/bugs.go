@@ -27,6 +27,23 @@ type Bugs struct {
 	// does not reset its stream database after a full sync, so the stream
 	// that follows the snapshot lacks the SELECT the replica needs.
 	ForgetSelectAfterFullSync bool
+	// ExpireRelative ("expire-relative"): EXPIRE and PEXPIRE go to
+	// replicas as they came, relative, rather than as PEXPIREAT, so each
+	// replica starts the key's time to live when it applies the command:
+	// later than the master, and later still after a backlog replay.
+	ExpireRelative bool
+	// ReplicaActiveExpire ("replica-active-expire"): a replica runs the
+	// active expire cycle too and deletes expired keys on its own instead
+	// of waiting for its master's DEL.
+	ReplicaActiveExpire bool
+	// SetKeepsTTL ("set-keeps-ttl"): a SET without options keeps the
+	// key's time to live, as only SET ... KEEPTTL should.
+	SetKeepsTTL bool
+	// ExecForgetsQueuedBytes ("exec-forgets-queued-bytes"): a replica
+	// applying a MULTI/EXEC block from its master's stream counts only the
+	// EXEC's bytes in its offset, not those of MULTI and the queued
+	// commands.
+	ExecForgetsQueuedBytes bool
 }
 
 var bugNames = map[string]func(*Bugs) *bool{
@@ -34,6 +51,10 @@ var bugNames = map[string]func(*Bugs) *bool{
 	"ack-before-apply":              func(b *Bugs) *bool { return &b.AckBeforeApply },
 	"drop-last-block-on-trim":       func(b *Bugs) *bool { return &b.DropLastBlockOnTrim },
 	"forget-select-after-full-sync": func(b *Bugs) *bool { return &b.ForgetSelectAfterFullSync },
+	"expire-relative":               func(b *Bugs) *bool { return &b.ExpireRelative },
+	"replica-active-expire":         func(b *Bugs) *bool { return &b.ReplicaActiveExpire },
+	"set-keeps-ttl":                 func(b *Bugs) *bool { return &b.SetKeepsTTL },
+	"exec-forgets-queued-bytes":     func(b *Bugs) *bool { return &b.ExecForgetsQueuedBytes },
 }
 
 // BugNames lists every planted bug by name, sorted.

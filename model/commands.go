@@ -31,6 +31,12 @@ func init() {
 		{"del", -2, flagWrite, delCommand},
 		{"incr", 2, flagWrite, incrCommand},
 		{"append", 3, flagWrite, appendCommand},
+		{"expire", -3, flagWrite, expireCommand},
+		{"pexpire", -3, flagWrite, pexpireCommand},
+		{"expireat", -3, flagWrite, expireatCommand},
+		{"pexpireat", -3, flagWrite, pexpireatCommand},
+		{"ttl", 2, 0, ttlCommand},
+		{"pttl", 2, 0, pttlCommand},
 		{"exists", -2, 0, existsCommand},
 		{"dbsize", 1, 0, dbsizeCommand},
 		{"select", 2, flagStale | flagLoading, selectCommand},
@@ -190,7 +196,7 @@ func (n *Node) lookupKey(c *client, key []byte) (item, bool) {
 	if !ok {
 		return item{}, false
 	}
-	if it.expireMs != 0 && it.expireMs <= n.mstime() {
+	if it.expireMs != 0 && n.mstime() > it.expireMs {
 		if !n.isMaster() {
 			if c == n.master {
 				return it, true
@@ -272,7 +278,7 @@ func setCommand(n *Node, c *client, argv [][]byte) {
 		}
 		return
 	}
-	if keepttl && exists {
+	if (keepttl || (n.cfg.Bugs.SetKeepsTTL && unit == "")) && exists {
 		expireMs = old.expireMs
 	}
 	n.dbs[c.db].set(argv[1], argv[2], expireMs)

@@ -21,7 +21,7 @@ func (n *Node) serverCron() {
 		n.processInput(n.master)
 	}
 	n.childProgress()
-	if n.isMaster() {
+	if n.isMaster() || n.cfg.Bugs.ReplicaActiveExpire {
 		n.activeExpireCycle()
 		n.propagatePending()
 	}

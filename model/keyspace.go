@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"sort"
+	"time"
 )
 
 // numDBs is Redis's default "databases 16".
@@ -112,11 +113,14 @@ func (d *db) rehash(p *item, key []byte) {
 }
 
 // nextExpired pops expiry candidates until it finds a key that is really
-// expired at nowMs, and returns it. Stale heap entries are dropped.
+// expired at nowMs (Redis's keyIsExpired: the clock has passed the
+// deadline; at the deadline's own millisecond the key is alive, as PTTL 0
+// with EXISTS 1 on Redis 7.0.15 shows), and returns it. Stale heap entries
+// are dropped.
 func (d *db) nextExpired(nowMs int64) (string, bool) {
 	for len(d.expires) > 0 {
 		e := d.expires[0]
-		if e.at > nowMs {
+		if e.at >= nowMs {
 			return "", false
 		}
 		heap.Pop(&d.expires)
@@ -151,6 +155,12 @@ type Entry struct {
 	Key      string
 	Value    []byte
 	ExpireMs int64 // absolute unix ms, 0 when none
+}
+
+// Expired reports whether the key's time to live had run out at virtual
+// time now, as the node that holds it judges (it reads as missing then).
+func (e Entry) Expired(now time.Duration) bool {
+	return e.ExpireMs != 0 && epochMs+int64(now/time.Millisecond) > e.ExpireMs
 }
 
 // Dataset returns every key of every database in (db, key) order. Expired

@@ -79,6 +79,7 @@ var compareSteps = []compareStep{
 	{name: "worked_example/W=7359", script: func(o *observer) { workedExampleScript(o, 7359) }},
 	{name: "worked_example/W=7360", script: func(o *observer) { workedExampleScript(o, 7360) }},
 	{name: "failover", script: failoverScript},
+	{name: "expire", script: expireScript},
 }
 
 // The INFO fields compared after each step.
@@ -126,6 +127,44 @@ func streamBytesScript(o *observer) {
 	}
 	o.look("end", "m1", masterFields...)
 	o.look("end", "r1", replicaFields...)
+}
+
+// expireScript checks EXPIRE and its kin: their replies, what they cost in
+// the stream (PEXPIREAT <13 digits> with the options kept, DEL for a past
+// deadline, nothing when nothing changed), and that a replica hides a key
+// whose time to live ran out from its clients.
+func expireScript(o *observer) {
+	o.attach()
+	for _, c := range []struct {
+		label string
+		args  []string
+	}{
+		{"SET k v", []string{"SET", "k", "v"}},
+		{"EXPIRE k 100 (PEXPIREAT)", []string{"EXPIRE", "k", "100"}},
+		{"PEXPIRE k 5000", []string{"PEXPIRE", "k", "5000"}},
+		{"EXPIRE k 50 NX (no bytes)", []string{"EXPIRE", "k", "50", "NX"}},
+		{"EXPIRE k 100 GT (later: kept, with GT)", []string{"EXPIRE", "k", "100", "GT"}},
+		{"EXPIRE k 1 LT", []string{"EXPIRE", "k", "1", "LT"}},
+		{"EXPIREAT k 4102444800", []string{"EXPIREAT", "k", "4102444800"}},
+		{"EXPIRE nokey 10 (no bytes)", []string{"EXPIRE", "nokey", "10"}},
+		{"EXPIRE k 1 NX XX", []string{"EXPIRE", "k", "1", "NX", "XX"}},
+		{"EXPIRE k 0 (DEL)", []string{"EXPIRE", "k", "0"}},
+		{"SET j v", []string{"SET", "j", "v"}},
+		{"PEXPIRE j 50", []string{"PEXPIRE", "j", "50"}},
+		{"wait 60ms", nil},
+	} {
+		if c.args == nil {
+			o.side.sleep(60 * time.Millisecond)
+			continue
+		}
+		o.cmd(c.label, "m1", c.args...)
+		o.settle("m1", "r1")
+		o.look(c.label, "m1", "master_repl_offset")
+		o.look(c.label, "r1", "slave_repl_offset")
+	}
+	o.cmd("GET j on the replica", "r1", "GET", "j")
+	o.cmd("EXISTS j on the replica", "r1", "EXISTS", "j")
+	o.cmd("TTL j on the replica", "r1", "TTL", "j")
 }
 
 // workedExampleScript is spec §11.2: 10,000 SETs of 144 bytes, a cut, w

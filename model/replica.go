@@ -512,7 +512,11 @@ func (n *Node) masterCommand(m *client, argv [][]byte, raw []byte) {
 		m.multiBytes += consumed
 		return
 	}
-	m.reploff += int64(consumed + m.multiBytes)
+	queued := m.multiBytes
+	if n.cfg.Bugs.ExecForgetsQueuedBytes {
+		queued = 0
+	}
+	m.reploff += int64(consumed + queued)
 	m.multiBytes = 0
 	if n.buf.HasBacklog() {
 		n.feed(n.fwd)

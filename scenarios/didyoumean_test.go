@@ -74,7 +74,7 @@ func TestUnknownWordsSuggest(t *testing.T) {
 		{"node config parameter", "name: t\nduration: 1m\nnodes:\n  - name: m1\n    config: {repl-timout: 30}\n",
 			`t.yaml:5:14: unknown config parameter "repl-timout" (did you mean "repl-timeout"?)`},
 		{"mix operation", base + "workload: {rate: 1, mix: {st: 100}}\n",
-			`t.yaml:7:27: unknown operation "st" in mix (known: set, get, incr, append, del) (did you mean "set"?)`},
+			`t.yaml:7:27: unknown operation "st" in mix (known: set, get, incr, append, del, set-ttl, expire, multi) (did you mean "set"?)`},
 		{"random verb", faultBase + "  - {random: crsh, node: r1, mean-every: 1s}\n",
 			`t.yaml:9:14: random "crsh": want disconnect, stall, crash, restart, pause or failover (did you mean "crash"?)`},
 		{"fault selector", faultBase + "  - {at: 1s, crash: replcas}\n",
@@ -94,7 +94,7 @@ func TestUnknownWordsSuggest(t *testing.T) {
 		{"node protocol", "name: t\nduration: 1m\nnodes:\n  - name: m1\n    config: {protocol: snyc}\n",
 			`t.yaml:5:24: protocol: unknown protocol "snyc" (want psync2, psync or sync) (did you mean "sync"?)`},
 		{"bug", base + "bugs: [ack-before-aply]\n",
-			`t.yaml:7:8: unknown bug "ack-before-aply" (known: ack-before-apply, drop-last-block-on-trim, forget-select-after-full-sync, psync-offset-off-by-one) (did you mean "ack-before-apply"?)`},
+			`t.yaml:7:8: unknown bug "ack-before-aply" (known: ack-before-apply, drop-last-block-on-trim, exec-forgets-queued-bytes, expire-relative, forget-select-after-full-sync, psync-offset-off-by-one, replica-active-expire, set-keeps-ttl) (did you mean "ack-before-apply"?)`},
 		{"distribution", faultBase + "  - {at: 1s, pause: r1, for: {dist: exponental, mean: 1s}}\n",
 			`t.yaml:9:30: unknown distribution "exponental" (want exponential) (did you mean "exponential"?)`},
 	} {

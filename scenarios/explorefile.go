@@ -35,6 +35,8 @@ type exploreWorkYAML struct {
 	Rate      Text      `yaml:"rate"`
 	ValueSize Text      `yaml:"value-size"`
 	Clients   Text      `yaml:"clients"`
+	TTL       Text      `yaml:"ttl"`
+	DBs       Text      `yaml:"dbs"`
 	Mix       []mixYAML `yaml:"mix"`
 }
 
@@ -216,6 +218,8 @@ func (s builder) exploreWork(w *exploreWorkYAML, x *spec.Explore) error {
 		{w.Rate, &x.Rate, 0, 1_000_000, "rate", false},
 		{w.ValueSize, &x.ValueSize, 1, maxValueBytes, "value-size", true},
 		{w.Clients, &x.Clients, 1, 1000, "clients", false},
+		{w.TTL, &x.TTLMs, 1, maxTTL.Milliseconds(), "ttl", false},
+		{w.DBs, &x.DBs, 1, int64(16 - s.Workload.DB), "dbs", false},
 	}
 	for _, r := range ranges {
 		if r.in.Tok == nil {
@@ -229,11 +233,17 @@ func (s builder) exploreWork(w *exploreWorkYAML, x *spec.Explore) error {
 			hi = lo
 		}
 		parse := parseInt
-		if r.sizeUnit {
+		switch {
+		case r.sizeUnit:
 			parse = ParseSize
+		case r.what == "ttl":
+			parse = parseMs
 		}
 		a, errA := parse(strings.TrimSpace(lo))
 		b, errB := parse(strings.TrimSpace(hi))
+		if (errA != nil || errB != nil || b < a || a < r.lo || b > r.hi) && r.what == "ttl" {
+			return errAt(r.in.Tok, fmt.Sprintf("explore.workload.ttl %q: want lo..hi in whole milliseconds between 1ms and %s", r.in.V, maxTTL))
+		}
 		if errA != nil || errB != nil || b < a || a < r.lo || b > r.hi {
 			return errAt(r.in.Tok, fmt.Sprintf("explore.workload.%s %q: want lo..hi between %d and %d", r.what, r.in.V, r.lo, r.hi))
 		}
@@ -249,5 +259,39 @@ func (s builder) exploreWork(w *exploreWorkYAML, x *spec.Explore) error {
 		}
 		x.Mixes = append(x.Mixes, "{"+strings.Join(parts, ", ")+"}")
 	}
+	if x.TTLMs != nil && !s.mayExpire(x.Mixes) {
+		return errAt(w.TTL.Tok, "explore.workload.ttl: neither the file's mix nor a mix of explore has set-ttl or expire")
+	}
 	return nil
+}
+
+// mayExpire reports whether the file's mix, or one of the explore mixes,
+// gives keys a time to live.
+func (s builder) mayExpire(mixes []string) bool {
+	if slices.ContainsFunc(s.Workload.Mix, func(m spec.MixItem) bool { return m.Op == "set-ttl" || m.Op == "expire" }) {
+		return true
+	}
+	return slices.ContainsFunc(mixes, MixExpires)
+}
+
+// MixExpires reports whether a mix written as flow YAML ({set: 50,
+// set-ttl: 50}) has set-ttl or expire with a share above 0: only then does
+// a ttl apply to it.
+func MixExpires(mix string) bool {
+	for _, part := range strings.Split(strings.Trim(mix, "{}"), ",") {
+		op, share, _ := strings.Cut(part, ":")
+		if op = strings.TrimSpace(op); (op == "set-ttl" || op == "expire") && strings.TrimSpace(share) != "0" {
+			return true
+		}
+	}
+	return false
+}
+
+// parseMs parses a duration of whole milliseconds as milliseconds.
+func parseMs(s string) (int64, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil || d%time.Millisecond != 0 {
+		return 0, fmt.Errorf("want whole milliseconds")
+	}
+	return d.Milliseconds(), nil
 }

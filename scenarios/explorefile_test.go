@@ -26,6 +26,10 @@ func TestBadExplore(t *testing.T) {
 		{"rate without workload", base + "explore:\n  workload: {rate: 1..10}\n", "t.yaml:8:20: explore.workload varies a workload the file does not have"},
 		{"bad rate", base + work + "explore:\n  workload: {rate: 10..1}\n", `t.yaml:9:20: explore.workload.rate "10..1"`},
 		{"bad mix", base + work + "explore:\n  workload: {mix: [{set: 60}]}\n", "t.yaml:9:20: impossible mix: the shares add up to 60%"},
+		{"ttl without expiry", base + work + "explore:\n  workload: {ttl: 1s..2s, mix: [{set: 50, get: 50}]}\n", "t.yaml:9:19: explore.workload.ttl: neither the file's mix nor a mix of explore has set-ttl or expire"},
+		{"bad ttl", base + work + "explore:\n  workload: {ttl: 2s..1s, mix: [{set-ttl: 100}]}\n", `t.yaml:9:19: explore.workload.ttl "2s..1s": want lo..hi in whole milliseconds between 1ms and 24h0m0s`},
+		{"ttl in parts of a millisecond", base + work + "explore:\n  workload: {ttl: 1500us..2s, mix: [{set-ttl: 100}]}\n", `explore.workload.ttl "1500us..2s"`},
+		{"too many dbs", base + "workload: {rate: 100, db: 10}\nexplore:\n  workload: {dbs: 1..8}\n", `t.yaml:9:19: explore.workload.dbs "1..8": want lo..hi between 1 and 6`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load("t.yaml", []byte(tc.yaml), Overrides{})

@@ -139,6 +139,9 @@ type workYAML struct {
 	Bursts    []burstYAML `yaml:"bursts"`
 	Pipeline  Int         `yaml:"pipeline"`
 	Arrival   Text        `yaml:"arrival"`
+	DBs       Int         `yaml:"dbs"`
+	TTL       Duration    `yaml:"ttl"`
+	MultiSize Int         `yaml:"multi-size"`
 }
 
 type mixYAML struct {

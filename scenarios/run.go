@@ -113,8 +113,8 @@ func Run(s *spec.Spec, seed uint64, opts RunOptions) (*Record, error) {
 	r := &Record{Spec: s, Seed: seed, Facts: res}
 	final := map[string]checker.Value{}
 	for _, e := range res.FinalDataset {
-		if e.DB == s.Workload.DB {
-			final[e.Key] = checker.ValueOf(e.Value)
+		if s.Workload.UsesDB(e.DB) && !e.Expired(res.SimTime) {
+			final[checker.KeyOf(e.DB, e.Key)] = checker.ValueOf(e.Value)
 		}
 	}
 	r.judge(final, opts)

@@ -16,7 +16,7 @@ import (
 	"github.com/replsim/replsim/sim"
 )
 
-var mixOps = []string{"set", "get", "incr", "append", "del"}
+var mixOps = []string{"set", "get", "incr", "append", "del", "set-ttl", "expire", "multi"}
 
 // readsFrom are the values of a workload's reads-from.
 var readsFrom = []string{"master", "replicas", "any"}
@@ -424,6 +424,9 @@ func (s builder) validateWork(f *fileYAML) error {
 		return err
 	}
 	if ws.Mix, err = mix(w.Mix); err != nil {
+		return err
+	}
+	if err := clientCommands(w, &ws); err != nil {
 		return err
 	}
 	replicas := len(s.Nodes) - 1

@@ -240,7 +240,7 @@ runs, and a link in it is replaced, never written through.`,
 	cmd.Flags().StringVar(&fl.out, "out", "", "output directory (default: a new simrun-out/<name>/<UTC time>-seed<N>/)")
 	cmd.Flags().BoolVar(&fl.force, "force", false, "write into an --out directory that is not empty")
 	cmd.Flags().StringArrayVar(&fl.sets, "set", nil, "override a key of the file: --set config.repl-backlog-size=4mb (repeatable)")
-	cmd.Flags().StringArrayVar(&fl.bugs, "bug", nil, "switch on a planted bug of the engine (repeatable)")
+	cmd.Flags().StringArrayVar(&fl.bugs, "bug", nil, "switch on a planted bug of the engine (repeatable): "+strings.Join(scenarios.BugNames(), ", "))
 	cmd.Flags().DurationVar(&fl.wallLimit, "wall-limit", 0, "end the run with a reason if it is still going after this much wall time (0: no limit)")
 	cmd.Flags().BoolVarP(&fl.quiet, "quiet", "q", false, "print only the verdict line")
 	cmd.Flags().BoolVar(&fl.json, "json", false, "print the run's summary.json on stdout, and nothing else there")

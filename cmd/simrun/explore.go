@@ -146,6 +146,15 @@ func (fl *exploreFlags) run(file string, stdout, stderr io.Writer, site *crashSi
 	}
 	site.dir = dir
 	rec, err := runAndWrite(s, res.Minimal.Seed, dir, reports.TraceFull, scenarios.RunOptions{SampleEvery: reports.SampleEvery(s.Duration)})
+	if err != nil && res.MinimalOutcome.Violation == "panic" {
+		// The violation is the engine's own panic: the run's artifacts
+		// end with it (trace.log up to it, panic.txt).
+		fmt.Fprintf(stdout, "  violated: %s\n", res.MinimalOutcome.Line)
+		fmt.Fprintf(stdout, "  minimal: %s\n", path)
+		fmt.Fprintf(stdout, "  stack: %s\n", filepath.Join(dir, reports.PanicFile))
+		fmt.Fprintf(stdout, "  replay: %s\n", scenarios.ReplayCommand(s, res.Minimal.Seed))
+		return &exitError{code: exitFailed}
+	}
 	if err != nil {
 		return internalError(err)
 	}

@@ -65,6 +65,8 @@ type Case struct {
 	Value    int64 // value-size in bytes
 	Clients  int64
 	Mix      string
+	TTLMs    int64 // the workload's ttl, when its mix has set-ttl or expire
+	DBs      int64
 	Duration time.Duration
 }
 
@@ -96,6 +98,12 @@ func (c Case) Describe() string {
 	}
 	if c.Mix != "" {
 		parts = append(parts, "mix="+c.Mix)
+	}
+	if c.TTLMs > 0 {
+		parts = append(parts, fmt.Sprintf("ttl=%dms", c.TTLMs))
+	}
+	if c.DBs > 0 {
+		parts = append(parts, fmt.Sprintf("dbs=%d", c.DBs))
 	}
 	return strings.Join(parts, " ")
 }

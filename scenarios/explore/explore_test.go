@@ -117,7 +117,7 @@ func checkBounds(t *rapid.T, x *spec.Explore, hosts []string, c Case) {
 		what string
 		v    int64
 		r    *[2]int64
-	}{{"rate", c.Rate, x.Rate}, {"value-size", c.Value, x.ValueSize}, {"clients", c.Clients, x.Clients}} {
+	}{{"rate", c.Rate, x.Rate}, {"value-size", c.Value, x.ValueSize}, {"clients", c.Clients, x.Clients}, {"ttl", c.TTLMs, x.TTLMs}, {"dbs", c.DBs, x.DBs}} {
 		if r.r == nil && r.v != 0 {
 			t.Fatalf("%s %d drawn but it does not vary", r.what, r.v)
 		}

@@ -77,6 +77,8 @@ func (sp *Space) Generate(d Draw) Case {
 	if len(x.Mixes) > 0 {
 		c.Mix = pick(d, x.Mixes, "mix")
 	}
+	c.TTLMs = within(x.TTLMs, "ttl")
+	c.DBs = within(x.DBs, "dbs")
 	return c
 }
 

@@ -89,6 +89,7 @@ func (sp *Space) steps(c Case) []Case {
 	}
 	add(func(d *Case) bool { ok := d.Mix != ""; d.Mix = ""; return ok })
 	add(func(d *Case) bool { ok := d.Clients > 1; d.Clients = 1; return ok })
+	add(func(d *Case) bool { ok := d.DBs > 1; d.DBs = 1; return ok })
 	add(func(d *Case) bool { ok := d.Value > 0; d.Value = 0; return ok })
 	rate := c.Rate
 	if rate == 0 {

@@ -79,6 +79,12 @@ func (sp *Space) Render(c Case, header []string) ([]byte, error) {
 	if c.Mix != "" {
 		set("workload.mix", c.Mix)
 	}
+	if c.TTLMs > 0 && sp.mixExpires(c.Mix) {
+		set("workload.ttl", fmt.Sprintf("%dms", c.TTLMs))
+	}
+	if c.DBs > 0 {
+		set("workload.dbs", fmt.Sprint(c.DBs))
+	}
 	if sp.addLinearizable {
 		set("expect.linearizable", "true")
 	}
@@ -112,8 +118,16 @@ type Outcome struct {
 // Failed reports whether the case broke the property.
 func (o Outcome) Failed() bool { return o.Violation != "" }
 
-// check runs the case and names the property it broke, if any.
-func (sp *Space) check(c Case, opts Options) (Outcome, error) {
+// check runs the case and names the property it broke, if any. A panic
+// of the run is a broken invariant of the engine (our bug, which the
+// engine asserts): it is a violation like any other, "panic", so that it
+// is found and shrunk rather than ending the search.
+func (sp *Space) check(c Case, opts Options) (out Outcome, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			out, err = panicOutcome(v), nil
+		}
+	}()
 	_, s, err := sp.load(c, fmt.Sprintf("%s, case of seed %d", sp.path, c.Seed), nil)
 	if err != nil {
 		return Outcome{Invalid: err}, nil
@@ -125,6 +139,11 @@ func (sp *Space) check(c Case, opts Options) (Outcome, error) {
 		return Outcome{}, err
 	}
 	return violation(rec), nil
+}
+
+// panicOutcome is the violation of a run that panicked with v.
+func panicOutcome(v any) Outcome {
+	return Outcome{Violation: "panic", Line: oneLine(fmt.Sprintf("the engine panicked: %v", v))}
 }
 
 // violation names the first property the record breaks: an invariant,
@@ -204,4 +223,13 @@ type Progress struct {
 	Runs    int
 	Elapsed time.Duration
 	Faults  int // shrink: faults of the smallest failing case so far
+}
+
+// mixExpires reports whether the case's mix (mix, or the file's when
+// empty) has set-ttl or expire: a ttl applies only then.
+func (sp *Space) mixExpires(mix string) bool {
+	if mix != "" {
+		return scenarios.MixExpires(mix)
+	}
+	return slices.ContainsFunc(sp.base.Workload.Mix, func(m spec.MixItem) bool { return m.Op == "set-ttl" || m.Op == "expire" })
 }

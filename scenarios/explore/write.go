@@ -26,7 +26,7 @@ func (sp *Space) Describe() string {
 	for _, r := range []struct {
 		name string
 		r    *[2]int64
-	}{{"rate", x.Rate}, {"value-size", x.ValueSize}, {"clients", x.Clients}} {
+	}{{"rate", x.Rate}, {"value-size", x.ValueSize}, {"clients", x.Clients}, {"ttl (ms)", x.TTLMs}, {"dbs", x.DBs}} {
 		if r.r != nil {
 			parts = append(parts, fmt.Sprintf("%s %d..%d", r.name, r.r[0], r.r[1]))
 		}

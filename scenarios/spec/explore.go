@@ -17,8 +17,10 @@ type Explore struct {
 	Nodes []string
 	// Config are the redis.conf keys that vary, in file order.
 	Config []ExploreKey
-	// Rate, ValueSize and Clients vary the workload when set.
-	Rate, ValueSize, Clients *[2]int64
+	// Rate, ValueSize and Clients vary the workload when set; so do
+	// TTLMs (the ttl of set-ttl and expire, in milliseconds: applied to
+	// a case whose mix has either) and DBs.
+	Rate, ValueSize, Clients, TTLMs, DBs *[2]int64
 	// Mixes are the workload mixes that may be drawn, each as flow YAML
 	// ({set: 50, get: 50}); none: the file's.
 	Mixes []string

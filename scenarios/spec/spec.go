@@ -104,7 +104,19 @@ type WorkloadSpec struct {
 	// Arrival is how a client spaces its operations: ArrivalPoisson
 	// (exponential gaps, the zero value) or ArrivalFixed (even gaps).
 	Arrival Arrival
+	// DBs is how many databases the clients spread over: client i uses
+	// database DB + i mod DBs on each connection (1: DB only).
+	DBs int
+	// TTL is the time to live of the mix's set-ttl (SET ... PX) and
+	// expire (EXPIRE, or PEXPIRE below a whole second) operations.
+	TTL time.Duration
+	// MultiSize is how many SETs a multi operation queues between MULTI
+	// and EXEC.
+	MultiSize int
 }
+
+// UsesDB reports whether the workload's clients write to database db.
+func (w WorkloadSpec) UsesDB(db int) bool { return db >= w.DB && db < w.DB+max(w.DBs, 1) }
 
 // Arrival is how a client spaces its operations at its share of the rate.
 type Arrival int

@@ -30,6 +30,10 @@ type workload struct {
 	// encoded at once, so one buffer serves every operation).
 	keyArgs, ctrArgs [][]byte
 	val              []byte
+	// blocks maps the tag of a MULTI/EXEC block's EXEC to the history
+	// indexes of its SETs; blockSeq numbers the blocks.
+	blocks   map[int][]int
+	blockSeq int
 }
 
 // The command names a client sends.
@@ -61,8 +65,9 @@ type wclient struct {
 	// next WAIT covers; waitSent: that WAIT is in flight.
 	unwaited []int
 	waitSent bool
-	args     [3][]byte // the arguments of the operation being sent
+	args     [5][]byte // the arguments of the operation being sent
 	nextFn   func()    // next, made once
+	db       int       // the database the client SELECTs
 }
 
 const (
@@ -133,7 +138,7 @@ func (r *runner) startWorkload() {
 	}
 	if ws.RatePerSec > 0 {
 		for i := 0; i < ws.Clients; i++ {
-			wc := &wclient{name: fmt.Sprintf("c%d", i+1), w: wl}
+			wc := &wclient{name: fmt.Sprintf("c%d", i+1), w: wl, db: wl.clientDB(i)}
 			wc.nextFn = wc.next
 			wc.meanGap = time.Duration(float64(ws.Clients) / ws.RatePerSec * float64(time.Second))
 			wc.main = wl.newClient(wc.name, addr, wc)
@@ -149,7 +154,7 @@ func (r *runner) startWorkload() {
 		wl.burst = wl.dial("burst", addr)
 		wl.burst.Pipeline = 1 << 30
 		wl.burst.OnReply = func(call *Call) { wl.finish(call) }
-		wl.selectDB(wl.burst)
+		wl.selectDB(wl.burst, ws.DB)
 		for _, b := range ws.Bursts {
 			r.w.Sched.At(b.At, func() { wl.fireBurst(b.Writes, b.ValueSize) })
 		}
@@ -201,7 +206,7 @@ func (wl *workload) newClient(name string, addr sim.Addr, wc *wclient) *Client {
 	c := wl.dial(name, addr)
 	c.Pipeline = wl.r.s.Workload.Pipeline
 	c.OnReply = func(call *Call) { wc.reply(c, call) }
-	wl.selectDB(c)
+	wl.selectDB(c, wc.db)
 	for _, l := range wl.r.s.Network.Links {
 		if l.A == name || l.B == name {
 			wl.r.w.Net.SetLink(l.A, l.B, l.Link)
@@ -234,9 +239,8 @@ func (wl *workload) dial(name string, addr sim.Addr) *Client {
 // (Jedis's default socket timeout), or a second more than WAIT's timeout.
 const clientTimeout = 2 * time.Second
 
-// selectDB makes a client use the workload's database on every connect.
-func (wl *workload) selectDB(c *Client) {
-	db := wl.r.s.Workload.DB
+// selectDB makes a client use database db on every connect.
+func (wl *workload) selectDB(c *Client, db int) {
 	if db == 0 {
 		return
 	}
@@ -336,6 +340,11 @@ func (wc *wclient) fire() {
 		args[0] = cmdGet
 	case "del":
 		args[0] = cmdDel
+	case "set-ttl":
+		value = wl.value(ws.ValueSize)
+		args[0], args = cmdSet, wl.ttlCommand(op, append(args, value))
+	case "expire":
+		args = wl.ttlCommand(op, args)
 	}
 	gap := wc.gap()
 	if !c.Ready() || wc.busy() {
@@ -344,9 +353,21 @@ func (wc *wclient) fire() {
 		c.Host.After(gap, wc.fire)
 		return
 	}
+	if op == "multi" {
+		wc.fireMulti(c, int64(wl.r.w.Now()))
+		c.Host.After(gap, wc.nextFn)
+		return
+	}
+	var ttlMs int64
+	if op == "set-ttl" || op == "expire" {
+		ttlMs = ws.TTL.Milliseconds()
+	}
+	if op == "set-ttl" {
+		op = "set"
+	}
 	idx := wl.history.add(checker.Op{
 		Client: c.Name, Node: c.Target().Host, Op: op, Key: key, Value: checker.ValueOf(value),
-		Call: int64(wl.r.w.Now()), Waited: -1,
+		Call: int64(wl.r.w.Now()), Waited: -1, TTLMs: ttlMs, DB: wc.db,
 	})
 	if c == wc.reads {
 		// Sent to a replica: not part of the linearizability check; how
@@ -384,8 +405,23 @@ func (wc *wclient) next() {
 
 func (wc *wclient) reply(c *Client, call *Call) {
 	wl := wc.w
+	if ids, ok := wl.blocks[call.Tag]; ok {
+		acked := wl.finishBlock(call, ids)
+		if wl.r.s.Workload.Wait != nil {
+			for _, id := range acked {
+				wc.unwaited = append(wc.unwaited, id)
+				wl.history.hold(id, true)
+			}
+		}
+		wc.sendWait(c)
+		if wc.waitingFire && !wc.busy() {
+			wc.waitingFire = false
+			wc.fire()
+		}
+		return
+	}
 	switch call.Tag {
-	case tagSelect:
+	case tagSelect, tagQueued:
 		return
 	case tagWait:
 		if !call.Broken && call.Reply.Kind == resp.KindInt {
@@ -492,7 +528,7 @@ func (wl *workload) fireBurst(n, valueSize int) {
 		value := wl.value(valueSize)
 		idx := wl.history.add(checker.Op{
 			Client: c.Name, Node: c.Target().Host, Op: "set", Key: key, Value: checker.ValueOf(value),
-			Call: int64(wl.r.w.Now()), Waited: -1,
+			Call: int64(wl.r.w.Now()), Waited: -1, DB: ws.DB,
 		})
 		if !c.DoTag(idx, cmdSet, wl.keyArgs[k], value) {
 			wl.history.dropLast()
