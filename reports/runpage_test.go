@@ -11,10 +11,15 @@ import (
 	"github.com/replsim/replsim/scenarios"
 )
 
-// runRecord runs a library scenario with lag sampling, as simrun run does.
-func runRecord(t *testing.T, name string) *scenarios.Record {
+// runRecord runs a library scenario with lag sampling, as simrun run does,
+// with the --set values given.
+func runRecord(t *testing.T, name string, sets ...string) *scenarios.Record {
 	t.Helper()
-	s, err := scenarios.LoadFile("../scenarios/"+name+".yaml", scenarios.Overrides{})
+	ov, err := scenarios.SetArgs(sets...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := scenarios.LoadFile("../scenarios/"+name+".yaml", ov)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +35,7 @@ func runRecord(t *testing.T, name string) *scenarios.Record {
 // its events in the table, the counts in the timeline's legend, and the
 // replay command.
 func TestRunPageOfAKnownRun(t *testing.T) {
-	rec := runRecord(t, "short-disconnect")
+	rec := runRecord(t, "short-disconnect", "workload.rate=100") // the sections and counts are the point, not the load
 	if got := [3]int64{rec.Figures.Int("first_syncs"), rec.Figures.Int("partial_resyncs"), rec.Figures.Int("full_resyncs")}; got != [3]int64{1, 1, 0} {
 		t.Fatalf("short-disconnect: first, partial, full = %v; the test assumes 1, 1, 0", got)
 	}
@@ -41,7 +46,7 @@ func TestRunPageOfAKnownRun(t *testing.T) {
 	page := b.String()
 	for _, want := range []string{
 		`id="verdict"`, `>OK</span>`, `id="timeline"`, `id="lag"`, `id="latency"`, `id="throughput"`, `id="errors"`, `id="figures"`,
-		`<pre id="replay">go run ./cmd/simrun run ../scenarios/short-disconnect.yaml --seed 1</pre>`,
+		`<pre id="replay">go run ./cmd/simrun run ../scenarios/short-disconnect.yaml --seed 1 --set workload.rate=100</pre>`,
 		`<td>r1</td><td>first-sync</td>`, `<td>r1</td><td>partial-resync</td>`, `<td>fault: disconnect</td>`,
 		`<p id="no-errors">`, `<code>partial_resyncs</code></td><td class="n">1</td>`,
 	} {

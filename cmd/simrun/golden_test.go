@@ -68,6 +68,9 @@ var (
 func TestGoldenRunSummary(t *testing.T) {
 	for _, file := range []string{"short-disconnect", "failover-loses-writes"} {
 		t.Run(file, func(t *testing.T) {
+			if testing.Short() && file != "short-disconnect" {
+				t.Skip("short: go test without -short checks this summary too")
+			}
 			code, stdout, stderr := runCLI("run", "../../scenarios/"+file+".yaml", "--out", t.TempDir(), "--force")
 			if code != 0 {
 				t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
