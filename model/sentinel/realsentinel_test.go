@@ -224,7 +224,25 @@ func realFailover(t *testing.T) failoverRecord {
 			}
 		}()
 	}
-	time.Sleep(25 * time.Second)
+	// Discovery: wait until every sentinel knows both replicas and both
+	// other sentinels (at least 12 s, so that each has had its replicas'
+	// INFO more than once), rather than a fixed 25 s.
+	start0 := time.Now()
+	for {
+		known := 0
+		for _, name := range []string{"s1", "s2", "s3"} {
+			if replicas, sentinels := sentinelKnows(ports[name]); replicas == 2 && sentinels == 2 {
+				known++
+			}
+		}
+		if known == 3 && time.Since(start0) >= 12*time.Second {
+			break
+		}
+		if time.Since(start0) > 40*time.Second {
+			t.Fatal("the real sentinels did not discover each other and the replicas within 40 s")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	// Drop what came before the kill (discovery).
 	for len(events) > 0 {
 		<-events
@@ -253,6 +271,46 @@ func realFailover(t *testing.T) failoverRecord {
 		}
 		return "r1"
 	})
+}
+
+// sentinelKnows asks the sentinel on port how many replicas and other
+// sentinels it knows of mymaster (SENTINEL MASTER's num-slaves and
+// num-other-sentinels); -1 when it cannot tell.
+func sentinelKnows(port int) (replicas, sentinels int) {
+	conn, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), time.Second)
+	if err != nil {
+		return -1, -1
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(time.Second))
+	conn.Write(resp.AppendCommandString(nil, "SENTINEL", "MASTER", "mymaster"))
+	rr := resp.NewReader(resp.Limits{})
+	buf := make([]byte, 16<<10)
+	for {
+		n, err := conn.Read(buf)
+		if err != nil {
+			return -1, -1
+		}
+		rr.Feed(buf[:n])
+		v, _, ok, err := rr.ReadReply()
+		if err != nil {
+			return -1, -1
+		}
+		if !ok {
+			continue
+		}
+		replicas, sentinels = -1, -1
+		for i := 0; i+1 < len(v.Array); i += 2 {
+			n, _ := strconv.Atoi(v.Array[i+1].Str)
+			switch v.Array[i].Str {
+			case "num-slaves":
+				replicas = n
+			case "num-other-sentinels":
+				sentinels = n
+			}
+		}
+		return replicas, sentinels
+	}
 }
 
 func freePort(t *testing.T) int {
