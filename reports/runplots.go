@@ -142,7 +142,10 @@ func TimelinePlot(rec *scenarios.Record) (*plot.Plot, error) {
 	}
 	plt.Y.Tick.Marker = ticks
 	plt.Y.Min, plt.Y.Max = -0.6, float64(len(rows))-0.4+0.6
-	plt.Legend.Left = true
+	// The legend goes in room of its own right of the run's end, where it
+	// covers no event.
+	plt.X.Max = end * 1.45
+	plt.Legend.Top = true
 
 	faults := 0
 	var faultPG *plotter.Polygon
@@ -173,7 +176,7 @@ func TimelinePlot(rec *scenarios.Record) (*plot.Plot, error) {
 			}
 		}
 	}
-	if err := linkDownBands(plt, rec.SyncEvents, end, y); err != nil {
+	if err := linkDownBands(plt, rec.SyncEvents, promotions(rec), end, y); err != nil {
 		return nil, err
 	}
 	if err := timelineMarks(plt, rec, y); err != nil {
@@ -190,11 +193,30 @@ func TimelinePlot(rec *scenarios.Record) (*plot.Plot, error) {
 	return plt, nil
 }
 
-// linkDownBands shades each replica's link-down periods on its row.
-func linkDownBands(plt *plot.Plot, events []scenarios.SyncEvent, end float64, y func(string) float64) error {
+// promotions are the times (s) each node was promoted to master.
+func promotions(rec *scenarios.Record) map[string][]float64 {
+	out := map[string][]float64{}
+	for _, e := range rec.Timeline {
+		if e.Kind == "promoted" {
+			out[e.Node] = append(out[e.Node], float64(e.At)/1e9)
+		}
+	}
+	return out
+}
+
+// linkDownBands shades each replica's link-down periods on its row; a
+// period ends when the link comes up again, or when the node is promoted
+// (a master has no link to a master).
+func linkDownBands(plt *plot.Plot, events []scenarios.SyncEvent, promoted map[string][]float64, end float64, y func(string) float64) error {
 	open := map[string]float64{}
 	var first *plotter.Polygon
 	add := func(node string, from, to float64) error {
+		for _, p := range promoted[node] {
+			if p >= from && p < to {
+				to = p
+				break
+			}
+		}
 		pg, err := band(from, math.Max(to, from+end/400), y(node)-0.25, y(node)+0.25, translucent(colorLinkDown, 140))
 		if err != nil {
 			return err
