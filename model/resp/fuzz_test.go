@@ -29,34 +29,10 @@ func FuzzReadReply(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		r := NewReader(Limits{})
-		r.Feed(in)
-		var want []string
-		consumed := 0
-		for {
-			v, n, ok, err := r.ReadReply()
-			if err != nil {
-				if !isReplyError(err) {
-					t.Fatalf("input %q: unexpected error %q", in, err)
-				}
-				want = append(want, "error: "+err.Error())
-				break
-			}
-			if !ok {
-				if p := len(r.Buffered()); consumed+p != len(in) {
-					t.Fatalf("input %q: consumed %d + pending %d != %d", in, consumed, p, len(in))
-				} else if p > 0 {
-					want = append(want, fmt.Sprintf("pending %d", p))
-				}
-				break
-			}
-			if n <= 0 || consumed+n > len(in) {
-				t.Fatalf("input %q: a reply of %d bytes at %d", in, n, consumed)
-			}
-			consumed += n
-			want = append(want, fmt.Sprintf("%s n=%d", v, n))
+		want := readWhole(t, in, (*Reader).ReadReply, isReplyError, func(_ *Reader, v Value, n int) string {
 			checkReplyRoundTrip(t, v)
-		}
+			return fmt.Sprintf("%s n=%d", v, n)
+		})
 		cut := 0
 		if len(in) > 0 {
 			cut = int(in[0]) % (len(in) + 1)

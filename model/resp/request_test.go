@@ -44,6 +44,41 @@ func drainCommands(r *Reader) []string {
 	}
 }
 
+// readWhole reads in, fed whole to a new Reader, with read (ReadCommand or
+// ReadReply) until an error or the end, and renders what it reads as
+// drainCommands and drainReplies do. Every error must be one of the
+// reader's (ours), and the bytes consumed and pending must add up to the
+// input.
+func readWhole[T any](t interface{ Fatalf(string, ...any) }, in []byte, read func(*Reader) (T, int, bool, error),
+	ours func(error) bool, render func(*Reader, T, int) string) []string {
+	r := NewReader(Limits{})
+	r.Feed(in)
+	var out []string
+	consumed := 0
+	for {
+		v, n, ok, err := read(r)
+		if err != nil {
+			if !ours(err) {
+				t.Fatalf("input %q: unexpected error %q", in, err)
+			}
+			return append(out, "error: "+err.Error())
+		}
+		if !ok {
+			if p := len(r.Buffered()); consumed+p != len(in) {
+				t.Fatalf("input %q: consumed %d + pending %d != %d", in, consumed, p, len(in))
+			} else if p > 0 {
+				out = append(out, fmt.Sprintf("pending %d", p))
+			}
+			return out
+		}
+		if n <= 0 || consumed+n > len(in) {
+			t.Fatalf("input %q: %d bytes read at %d", in, n, consumed)
+		}
+		consumed += n
+		out = append(out, render(r, v, n))
+	}
+}
+
 // readSegmented feeds in to a new Reader in segments of the given sizes
 // (then the rest in one) and drains it after each, stopping at an error.
 // Only the final pending count is kept.
@@ -372,30 +407,9 @@ var genGarbage = rapid.Custom(func(t *rapid.T) []byte {
 // agree, every error must be one of Redis's, and without an error the bytes
 // consumed and pending must add up to the input.
 func checkGarbage(t interface{ Fatalf(string, ...any) }, in []byte, sizes []int) {
-	r := NewReader(Limits{})
-	r.Feed(in)
-	var want []string
-	consumed := 0
-	for {
-		argv, n, ok, err := r.ReadCommand()
-		if err != nil {
-			if !isProtocolError(err) {
-				t.Fatalf("input %q: unexpected error %q", in, err)
-			}
-			want = append(want, "error: "+err.Error())
-			break
-		}
-		if !ok {
-			if p := len(r.Buffered()); consumed+p != len(in) {
-				t.Fatalf("input %q: consumed %d + pending %d != %d", in, consumed, p, len(in))
-			} else if p > 0 {
-				want = append(want, fmt.Sprintf("pending %d", p))
-			}
-			break
-		}
-		consumed += n
-		want = append(want, renderCommand(r.Form(), argv, n))
-	}
+	want := readWhole(t, in, (*Reader).ReadCommand, isProtocolError, func(r *Reader, argv [][]byte, n int) string {
+		return renderCommand(r.Form(), argv, n)
+	})
 	if got := readSegmented(Limits{}, in, sizes, drainCommands); !slices.Equal(got, want) {
 		t.Fatalf("input %q\nsegmented %q\n    whole %q", in, got, want)
 	}
