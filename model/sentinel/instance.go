@@ -376,8 +376,14 @@ func (s *Sentinel) processHello(payload string) {
 // refreshInfo is sentinelRefreshInstanceInfo: the parsing half, then the
 // acting half (spec §2, §5.4, §5.5, §6).
 func (s *Sentinel) refreshInfo(ri *instance, info string) {
+	role := s.parseInfo(ri, info)
+	s.actOnInfo(ri, role)
+}
+
+// parseInfo is the parsing half of sentinelRefreshInstanceInfo: it records
+// what the INFO reply says of the instance and returns the role reported.
+func (s *Sentinel) parseInfo(ri *instance, info string) kind {
 	now := s.now()
-	m := s.master
 	ri.infoAt = now
 	role := ri.roleReported
 	ri.masterLinkDownTime = 0
@@ -436,6 +442,14 @@ func (s *Sentinel) refreshInfo(ri *instance, info string) {
 		}
 		s.event(kind, ri, "new reported role is %s", role)
 	}
+	return role
+}
+
+// actOnInfo is the acting half: a promotion seen, a replica to convert or
+// to point at the right master, a reconfiguration progressing.
+func (s *Sentinel) actOnInfo(ri *instance, role kind) {
+	now := s.now()
+	m := s.master
 	if ri.kind != kindReplica {
 		return
 	}
