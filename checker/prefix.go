@@ -20,8 +20,19 @@ import (
 // A PrefixLog runs inside the simulated world, on its goroutine: it stays
 // pure (no clock, no goroutines). The zero value is ready to use.
 type PrefixLog struct {
-	nodes  map[string]*hashLog
+	nodes  map[string]*PrefixNode
 	report PrefixReport
+}
+
+// PrefixNode is one node's log in a PrefixLog: a handle that a runner keeps
+// per node, so that a report costs no lookup by name.
+type PrefixNode struct {
+	log hashLog
+	// hint is where the last comparison of this node, as a replica, found
+	// its offset in hintOf's log: a replica applies its master's stream in
+	// order, so the next offset is usually the next entry.
+	hint   int
+	hintOf *PrefixNode
 }
 
 // prefixEntriesMax bounds each node's log of keyspace hashes.
@@ -41,14 +52,22 @@ func (p *PrefixLog) ProtocolSync() { p.report.Note = protocolSyncNote }
 
 // Reset starts the node's log again: its history from here on has nothing
 // to do with what it logged before.
-func (p *PrefixLog) Reset(node string) { p.log(node).reset() }
+func (p *PrefixLog) Reset(node string) { p.Node(node).Reset() }
+
+// Reset is PrefixLog.Reset for this node.
+func (n *PrefixNode) Reset() { n.log.reset() }
 
 // Add logs the node's keyspace hash and key count as of offset. A report at
 // the offset last logged replaces it (a master without replicas changes
 // data without moving its offset); an offset below the last one starts the
 // log again.
 func (p *PrefixLog) Add(node string, offset int64, hash uint64, keys int64) {
-	p.log(node).add(hashEntry{offset: offset, hash: hash, keys: keys})
+	p.Node(node).Add(offset, hash, keys)
+}
+
+// Add is PrefixLog.Add for this node.
+func (n *PrefixNode) Add(offset int64, hash uint64, keys int64) {
+	n.log.add(hashEntry{offset: offset, hash: hash, keys: keys})
 }
 
 // Compare compares a replica's keyspace hash as of offset, reported at
@@ -56,7 +75,13 @@ func (p *PrefixLog) Add(node string, offset int64, hash uint64, keys int64) {
 // equal, it counts as compared; different, as a mismatch too; not in the
 // master's log (dropped, or never reached), as unpaired.
 func (p *PrefixLog) Compare(at int64, replica, master string, offset int64, hash uint64, keys int64) {
-	me, ok := p.log(master).find(offset)
+	p.CompareNodes(at, replica, master, p.Node(replica), p.Node(master), offset, hash, keys)
+}
+
+// CompareNodes is Compare with the nodes' handles (their names are for
+// the report).
+func (p *PrefixLog) CompareNodes(at int64, replica, master string, rn, mn *PrefixNode, offset int64, hash uint64, keys int64) {
+	me, ok := rn.find(mn, offset)
 	if !ok {
 		p.report.Unpaired++
 		return
@@ -72,6 +97,26 @@ func (p *PrefixLog) Compare(at int64, replica, master string, offset int64, hash
 	}
 }
 
+// find looks offset up in the master's log: first just after and at the
+// entry the last lookup of this replica found there, then by binary search.
+func (n *PrefixNode) find(m *PrefixNode, offset int64) (hashEntry, bool) {
+	l := &m.log
+	if n.hintOf == m {
+		for _, i := range [2]int{n.hint + 1, n.hint} {
+			if i >= l.start && i < len(l.entries) && l.entries[i].offset == offset {
+				n.hint = i
+				return l.entries[i], true
+			}
+		}
+	}
+	i, ok := l.find(offset)
+	if ok {
+		n.hint, n.hintOf = i, m
+		return l.entries[i], true
+	}
+	return hashEntry{}, false
+}
+
 // Report returns what the comparisons found so far.
 func (p *PrefixLog) Report() PrefixReport {
 	r := p.report
@@ -79,16 +124,17 @@ func (p *PrefixLog) Report() PrefixReport {
 	return r
 }
 
-func (p *PrefixLog) log(node string) *hashLog {
+// Node returns the node's handle, made on first use.
+func (p *PrefixLog) Node(name string) *PrefixNode {
 	if p.nodes == nil {
-		p.nodes = map[string]*hashLog{}
+		p.nodes = map[string]*PrefixNode{}
 	}
-	l := p.nodes[node]
-	if l == nil {
-		l = &hashLog{}
-		p.nodes[node] = l
+	n := p.nodes[name]
+	if n == nil {
+		n = &PrefixNode{}
+		p.nodes[name] = n
 	}
-	return l
+	return n
 }
 
 type hashEntry struct {
@@ -130,11 +176,9 @@ func (l *hashLog) reset() {
 	l.start = 0
 }
 
-func (l *hashLog) find(offset int64) (hashEntry, bool) {
+// find returns the index in entries of the entry at offset.
+func (l *hashLog) find(offset int64) (int, bool) {
 	es := l.entries[l.start:]
 	i, ok := slices.BinarySearchFunc(es, offset, func(e hashEntry, off int64) int { return cmp.Compare(e.offset, off) })
-	if !ok {
-		return hashEntry{}, false
-	}
-	return es[i], true
+	return l.start + i, ok
 }

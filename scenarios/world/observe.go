@@ -57,7 +57,8 @@ func (o *observer) track(name string) *offsetTrack {
 	return tr
 }
 
-// Applied implements model.Observer.
+// Applied implements model.Observer. It runs for every command a node
+// applies: what it needs of other nodes is looked up once (see env).
 func (e *env) Applied(a model.Applied) {
 	n := e.n
 	w := n.w
@@ -66,24 +67,33 @@ func (e *env) Applied(a model.Applied) {
 		o.prefix.ProtocolSync()
 		return
 	}
-	tr := o.track(n.Name())
+	if e.track == nil {
+		e.track, e.prefix = o.track(n.Name()), o.prefix.Node(n.Name())
+	}
+	tr := e.track
 	now := w.Now()
 	prevIncarnation := tr.incarnation
 	if a.Start {
 		tr.incarnation++
 	}
 	if a.Start || a.Loaded {
-		o.prefix.Reset(n.Name())
+		e.prefix.Reset()
 	}
-	o.prefix.Add(n.Name(), a.Offset, a.Hash, a.Keys)
+	e.prefix.Add(a.Offset, a.Hash, a.Keys)
 	o.sampleOffset(n.Name(), tr, a, prevIncarnation, now)
 
 	eng := n.Engine
 	if eng.IsMaster() || !eng.LinkUp() {
 		return
 	}
-	if m := w.Node(eng.MasterHost()); m != nil {
-		o.prefix.Compare(int64(now), n.Name(), m.Name(), a.Offset, a.Hash, a.Keys)
+	if host := eng.MasterHost(); host != e.masterHost || e.master == nil {
+		e.masterHost, e.master = host, w.Node(host)
+		if e.master != nil {
+			e.masterLog = o.prefix.Node(e.master.Name())
+		}
+	}
+	if m := e.master; m != nil {
+		o.prefix.CompareNodes(int64(now), n.Name(), m.Name(), e.prefix, e.masterLog, a.Offset, a.Hash, a.Keys)
 	}
 }
 

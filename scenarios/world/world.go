@@ -9,6 +9,7 @@ package world
 
 import (
 	"fmt"
+	"github.com/replsim/replsim/checker"
 	"io"
 	"time"
 
@@ -192,7 +193,17 @@ func (n *Node) Name() string { return n.spec.Name }
 func (n *Node) Port() int { return n.spec.Config.Port }
 
 // env is the model.Env of one node.
-type env struct{ n *Node }
+type env struct {
+	n *Node
+	// What Applied keeps of this node, made on its first report: its
+	// offset track and prefix log, and its master's (looked up by name
+	// only when the master changes).
+	track      *offsetTrack
+	prefix     *checker.PrefixNode
+	masterHost string
+	master     *Node
+	masterLog  *checker.PrefixNode
+}
 
 func (e *env) Now() time.Duration { return e.n.w.Sched.Now() }
 
