@@ -16,6 +16,20 @@ type opLog struct {
 	held   map[int]bool
 	sink   func(*checker.Op)
 	spare  []checker.Op // a chunk emptied by the sink, for reuse
+	// head is the room of chunks[0] when reserve made it larger than a
+	// chunk (0: it is a chunk like the others).
+	head int
+}
+
+// reserve makes room for n operations in the first chunk of a log without
+// a sink, so that all returns that chunk instead of a copy when the run
+// stays within it. Call it before the first add.
+func (l *opLog) reserve(n int) {
+	if l.sink != nil || l.n > 0 || n <= opChunk {
+		return
+	}
+	l.head = n
+	l.chunks = [][]checker.Op{make([]checker.Op, 0, n)}
 }
 
 // opChunk is the operations in a chunk.
@@ -24,7 +38,7 @@ const opChunk = 4096
 // add records an operation and returns its index.
 func (l *opLog) add(op checker.Op) int {
 	last := len(l.chunks) - 1
-	if last < 0 || len(l.chunks[last]) == opChunk {
+	if last < 0 || len(l.chunks[last]) == cap(l.chunks[last]) {
 		if l.sink != nil {
 			l.flush()
 		}
@@ -47,6 +61,13 @@ func (l *opLog) at(i int) *checker.Op {
 		return nil
 	}
 	k := i - l.first
+	if l.head > 0 {
+		if k < l.head {
+			return &l.chunks[0][k]
+		}
+		k -= l.head
+		return &l.chunks[1+k/opChunk][k%opChunk]
+	}
 	return &l.chunks[k/opChunk][k%opChunk]
 }
 
@@ -57,7 +78,7 @@ func (l *opLog) len() int { return l.n }
 func (l *opLog) dropLast() {
 	last := len(l.chunks) - 1
 	l.chunks[last] = l.chunks[last][:len(l.chunks[last])-1]
-	if len(l.chunks[last]) == 0 {
+	if len(l.chunks[last]) == 0 && (last > 0 || l.head == 0) {
 		// An empty last chunk would be the one the next dropLast cuts.
 		l.spare = l.chunks[last]
 		l.chunks = l.chunks[:last]
@@ -112,8 +133,12 @@ func (l *opLog) close(end int64) {
 }
 
 // all returns every operation in one slice (without a sink), with room
-// for extra more.
+// for extra more: the reserved first chunk itself when it holds them all
+// with that room to spare (the log is done with then), else a copy.
 func (l *opLog) all(extra int) []checker.Op {
+	if len(l.chunks) == 1 && l.head > 0 && cap(l.chunks[0])-len(l.chunks[0]) >= extra {
+		return l.chunks[0]
+	}
 	out := make([]checker.Op, 0, l.n+extra)
 	for _, c := range l.chunks {
 		out = append(out, c...)

@@ -15,6 +15,7 @@ func TestOpLogSink(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		var got []checker.Op
 		kept := &opLog{}
+		kept.reserve(rapid.IntRange(0, 2*opChunk).Draw(t, "reserve"))
 		sunk := &opLog{sink: func(op *checker.Op) {
 			if op.Outcome == "" {
 				t.Fatalf("operation %d handed over unfinished", op.Call)

@@ -2,6 +2,7 @@ package world
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"time"
@@ -112,6 +113,22 @@ func keyTable(prefix string, n, size int) []string {
 	return keys
 }
 
+// historyRoom is the room a history kept in memory reserves: about the
+// operations the workload issues, with a margin for Poisson arrivals and
+// room for the checker's final reads, up to maxHistoryRoom (a longer run
+// grows by chunks, and its history is copied once at the end).
+func historyRoom(s *spec.Spec) int {
+	n := s.Workload.RatePerSec * s.Duration.Seconds()
+	for _, b := range s.Workload.Bursts {
+		n += float64(b.Writes)
+	}
+	n += 4*math.Sqrt(n) + 3*float64(s.Workload.Keys) + 64
+	return int(min(n, maxHistoryRoom))
+}
+
+// maxHistoryRoom bounds historyRoom: about 200 MB of operations.
+const maxHistoryRoom = 1 << 20
+
 func (r *runner) startWorkload() {
 	ws := r.s.Workload
 	if ws.Clients == 0 || (ws.RatePerSec == 0 && len(ws.Bursts) == 0) {
@@ -120,6 +137,9 @@ func (r *runner) startWorkload() {
 	wl := &workload{r: r, rng: r.w.Seeds.Stream("workload"),
 		keys: keyTable("key:", ws.Keys, ws.KeySize)}
 	wl.history.sink = r.history
+	if r.history == nil {
+		wl.history.reserve(historyRoom(r.s))
+	}
 	wl.keyArgs = argsOf(wl.keys)
 	for _, m := range ws.Mix {
 		if m.Op == "incr" {
