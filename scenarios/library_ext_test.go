@@ -63,33 +63,18 @@ func skipHeavy(t *testing.T, file string) {
 
 // TestLibrary runs every shipped scenario under each of its seeds (under
 // -short: the first seed, and not the slow or heavy files; heavy files
-// shortened) and asserts its expectations.
+// shortened) and asserts its expectations. Without -short, the first seed
+// runs twice and the traces are compared byte for byte, and its figures
+// are compared with the golden ones.
 func TestLibrary(t *testing.T) {
 	for _, f := range library(t) {
 		t.Run(strings.TrimSuffix(f, ".yaml"), func(t *testing.T) {
 			skipHeavy(t, f)
 			t.Parallel()
-			scenariotest.Test(t, f, heavy[f]...)
-		})
-	}
-}
-
-// TestLibraryDeterministic runs every shipped scenario twice under its
-// first seed and compares the traces byte for byte.
-func TestLibraryDeterministic(t *testing.T) {
-	if testing.Short() {
-		t.Skip("short")
-	}
-	for _, f := range library(t) {
-		t.Run(strings.TrimSuffix(f, ".yaml"), func(t *testing.T) {
-			skipHeavy(t, f)
-			t.Parallel()
-			s, err := scenarios.LoadFile(f, scenarios.Overrides{})
-			if err != nil {
-				t.Fatal(err)
+			rec := scenariotest.Test(t, f, heavy[f]...)
+			if !testing.Short() {
+				checkFigures(t, f, rec)
 			}
-			rec := scenariotest.TestDeterministic(t, f, s.Seeds[0], heavy[f]...)
-			checkFigures(t, f, rec)
 		})
 	}
 }
@@ -98,7 +83,7 @@ func TestLibraryDeterministic(t *testing.T) {
 // figure of the table (linearizable may be unknown only when the check ran
 // out of time), and that they are the golden ones of
 // testdata/figures/<name>.golden (go test ./scenarios -run
-// TestLibraryDeterministic -update rewrites them): a change in how a
+// TestLibrary -update rewrites them): a change in how a
 // figure is counted shows in review, scenario by scenario.
 func checkFigures(t *testing.T, file string, rec *scenarios.Record) {
 	t.Helper()
@@ -128,7 +113,7 @@ func checkFigures(t *testing.T, file string, rec *scenarios.Record) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (go test ./scenarios -run TestLibraryDeterministic -update writes it)", err)
+		t.Fatalf("%v (go test ./scenarios -run TestLibrary -update writes it)", err)
 	}
 	if string(got) != string(want) {
 		t.Errorf("%s seed %d: the figures differ from %s (-update rewrites it):\n%s", file, rec.Seed, path, got)

@@ -25,48 +25,67 @@ import (
 
 // Test runs a scenario file under each of its seeds (under go test -short,
 // its first seed only) and fails t when an expectation fails, printing the
-// summary and the command that replays the run. Users call it from their
-// own tests:
+// summary and the command that replays the run. Without -short it runs the
+// first seed a second time and fails t when the two traces or summaries
+// differ, as TestDeterministic does. It returns the first seed's record.
+// Users call it from their own tests:
 //
 //	func TestMyScenario(t *testing.T) { scenariotest.Test(t, "testdata/my.yaml") }
 //
 // sets are --set overrides (config.repl-backlog-size=4mb).
-func Test(t testing.TB, path string, sets ...string) {
+func Test(t testing.TB, path string, sets ...string) *scenarios.Record {
 	t.Helper()
 	s := load(t, path, sets)
-	seeds := s.Seeds
-	if testing.Short() {
-		seeds = seeds[:1] // go test -short: the first seed is the quick check
-	}
-	for _, seed := range seeds {
-		o, err := scenarios.Run(s, seed, scenarios.RunOptions{})
-		if err != nil {
-			t.Fatalf("%s seed %d: %v", path, seed, err)
+	var first *scenarios.Record
+	for i, seed := range s.Seeds {
+		var o *scenarios.Record
+		switch {
+		case i == 0 && !testing.Short():
+			o = deterministic(t, path, s, seed)
+		case i == 0 || !testing.Short():
+			var err error
+			if o, err = scenarios.Run(s, seed, scenarios.RunOptions{}); err != nil {
+				t.Fatalf("%s seed %d: %v", path, seed, err)
+			}
+		default:
+			continue // go test -short: the first seed is the quick check
+		}
+		if first == nil {
+			first = o
 		}
 		if !o.OK {
 			t.Errorf("%s seed %d failed:\n%s", path, seed, o.Text())
 		}
 	}
+	return first
 }
 
 // TestDeterministic runs a scenario twice under one seed and fails when the
 // traces or summaries differ. It returns the first run's record.
 func TestDeterministic(t testing.TB, path string, seed uint64, sets ...string) *scenarios.Record {
 	t.Helper()
-	s := load(t, path, sets)
+	return deterministic(t, path, load(t, path, sets), seed)
+}
+
+// deterministic runs s twice under seed and compares the traces byte for
+// byte and the summaries.
+func deterministic(t testing.TB, path string, s *spec.Spec, seed uint64) *scenarios.Record {
+	t.Helper()
 	var traces [2]bytes.Buffer
 	var sums [2]string
 	var first *scenarios.Record
 	for i := range traces {
 		o, err := scenarios.Run(s, seed, scenarios.RunOptions{Trace: &traces[i]})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s seed %d: %v", path, seed, err)
 		}
 		if first == nil {
 			first = o
 		}
-		o.WallTime = 0
+		wall := o.WallTime
+		o.WallTime = 0 // the one field that differs from run to run
 		sum, err := json.Marshal(o.Summary())
+		o.WallTime = wall
 		if err != nil {
 			t.Fatal(err)
 		}
