@@ -104,13 +104,14 @@ func (s *Spill) Partitions(fn func(ops []Op) error) error {
 		}
 		raw = append(raw, p.buf...)
 		ops = ops[:0]
-		for len(raw) > 0 {
+		// rest walks raw, which keeps its room for the next partition.
+		for rest := raw; len(rest) > 0; {
 			var op Op
-			n, err := decodeSpilled(raw, &op, strs)
+			n, err := decodeSpilled(rest, &op, strs)
 			if err != nil {
 				return fmt.Errorf("reading the spilled history back: %w", err)
 			}
-			raw = raw[n:]
+			rest = rest[n:]
 			ops = append(ops, op)
 		}
 		if len(ops) != p.ops {
