@@ -321,6 +321,7 @@ func (n *Node) setPlain(c *client, argv [][]byte) bool {
 	} else {
 		p = &item{val: append([]byte(nil), argv[2]...)}
 		d.keys[string(argv[1])] = p
+		d.order = nil
 	}
 	d.rehash(p, argv[1])
 	c.addSimple("OK")

@@ -5,7 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"math/bits"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -33,6 +34,16 @@ type db struct {
 	expires expiryHeap
 	nexp    int    // keys with an expiry set
 	sum     uint64 // the keyspace hash of this database: the sum of its items' hashes
+	// order is the keys in byte order with their items, kept from one
+	// pass over the keyspace (snapshot, digest) to the next until a key
+	// is added or removed (an overwrite keeps the item); nil: not known.
+	order []keyed
+}
+
+// keyed is a key with its item.
+type keyed struct {
+	key string
+	it  *item
 }
 
 func newDB(id int) *db { return &db{id: id, keys: make(map[string]*item)} }
@@ -83,6 +94,7 @@ func (d *db) set(key []byte, val []byte, expireMs int64) {
 	} else {
 		p = &item{val: append([]byte(nil), val...), expireMs: expireMs}
 		d.keys[string(key)] = p
+		d.order = nil
 	}
 	d.rehash(p, key)
 	if expireMs != 0 {
@@ -101,6 +113,7 @@ func (d *db) del(key string) bool {
 	}
 	d.sum -= old.hash
 	delete(d.keys, key)
+	d.order = nil
 	return true
 }
 
@@ -133,20 +146,24 @@ func (d *db) nextExpired(nowMs int64) (string, bool) {
 
 func (d *db) flush() {
 	d.keys = make(map[string]*item)
+	d.order = nil
 	d.expires = nil
 	d.nexp = 0
 	d.sum = 0
 }
 
-// sortedKeys returns the db's keys in byte order, the order snapshots and
-// digests use.
-func (d *db) sortedKeys() []string {
-	ks := make([]string, 0, len(d.keys))
-	for k := range d.keys {
-		ks = append(ks, k)
+// sorted returns the db's keys with their items in byte order, the order
+// snapshots and digests use. The slice is the db's: callers only read it.
+func (d *db) sorted() []keyed {
+	if d.order == nil || len(d.order) != len(d.keys) {
+		order := make([]keyed, 0, len(d.keys))
+		for k, it := range d.keys {
+			order = append(order, keyed{k, it})
+		}
+		slices.SortFunc(order, func(a, b keyed) int { return strings.Compare(a.key, b.key) })
+		d.order = order
 	}
-	sort.Strings(ks)
-	return ks
+	return d.order
 }
 
 // Entry is one key as seen from outside the engine (checker, tests).
@@ -168,8 +185,8 @@ func (e Entry) Expired(now time.Duration) bool {
 func (n *Node) Dataset() []Entry {
 	var out []Entry
 	for i, d := range n.dbs {
-		for _, k := range d.sortedKeys() {
-			it := d.keys[k]
+		for _, e := range d.sorted() {
+			k, it := e.key, e.it
 			out = append(out, Entry{DB: i, Key: k, Value: append([]byte(nil), it.val...), ExpireMs: it.expireMs})
 		}
 	}
@@ -187,8 +204,8 @@ func (n *Node) Digest() [32]byte {
 		}
 		binary.LittleEndian.PutUint64(buf[:], uint64(i))
 		h.Write(buf[:])
-		for _, k := range d.sortedKeys() {
-			it := d.keys[k]
+		for _, e := range d.sorted() {
+			k, it := e.key, e.it
 			binary.LittleEndian.PutUint64(buf[:], uint64(len(k)))
 			h.Write(buf[:])
 			h.Write([]byte(k))

@@ -98,10 +98,10 @@ func (n *Node) encodeRDB(aux rdb.Aux) []byte {
 		if len(d.keys) == 0 {
 			continue
 		}
-		keys := d.sortedKeys()
+		keys := d.sorted()
 		entries := make([]rdb.Entry, len(keys))
-		for j, k := range keys {
-			it := d.keys[k]
+		for j, e := range keys {
+			k, it := e.key, e.it
 			entries[j] = rdb.Entry{Key: []byte(k), Value: it.val, ExpireAtMs: it.expireMs}
 			used += int64(len(k) + len(it.val) + 64)
 			size += int64(len(k) + len(it.val) + 24) // lengths, type, expiry
