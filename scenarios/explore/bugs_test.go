@@ -37,7 +37,7 @@ func TestExploreFindsPlantedBugs(t *testing.T) {
 		t.Run(bug, func(t *testing.T) {
 			t.Parallel()
 			sp := load(t, file, bug)
-			opts := Options{Seed: 1, Runs: 200, Workers: 2}
+			opts := Options{Seed: 1, Runs: 200, Workers: 1}
 			res, err := sp.Explore(opts)
 			if err != nil {
 				t.Fatal(err)

@@ -14,7 +14,7 @@ func TestExploreFindsTheSyncLoop(t *testing.T) {
 	}
 	t.Parallel()
 	sp := load(t, "../explore-sync-loop.yaml")
-	res, err := sp.Explore(Options{Seed: 1, Runs: 20, Workers: 2})
+	res, err := sp.Explore(Options{Seed: 1, Runs: 20, Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
