@@ -76,6 +76,7 @@ func TestPlotsGolden(t *testing.T) {
 // one, and one partial resync) draws and counts each kind apart, as the
 // figures count them: first syncs are not resyncs.
 func TestLagPlotCountsAsTheRecord(t *testing.T) {
+	t.Parallel()
 	s, err := scenarios.LoadFile("../scenarios/failover-loses-writes.yaml", scenarios.Overrides{})
 	if err != nil {
 		t.Fatal(err)

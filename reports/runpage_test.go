@@ -82,6 +82,7 @@ func TestRunPageOfAKnownRun(t *testing.T) {
 // on the timeline and in the table; the operation that timed out is
 // counted and drawn on the errors plot.
 func TestRunPageOfAFailover(t *testing.T) {
+	t.Parallel()
 	rec := runRecord(t, "failover-loses-writes")
 	var b bytes.Buffer
 	if err := WriteRunPage(&b, rec); err != nil {
