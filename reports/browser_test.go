@@ -41,7 +41,9 @@ func needChromium(t *testing.T) {
 // console errors, uncaught errors and resources that fail to load; once
 // the page has loaded it checks every image (loaded, with a size, and
 // drawn with some colour: a plot of axes and grid alone is grey), and
-// writes what it found into the DOM as JSON, for --dump-dom.
+// writes what it found into the DOM as JSON, for --dump-dom, in an
+// element that is not displayed: a screenshot taken in the same run shows
+// the page as it is.
 const checkScript = `<script>
 (function () {
   var errors = [];
@@ -72,6 +74,7 @@ const checkScript = `<script>
     }
     var pre = document.createElement("pre");
     pre.id = "browser-check";
+    pre.hidden = true;
     pre.textContent = JSON.stringify({images: images, errors: errors});
     document.body.appendChild(pre);
   });
@@ -85,8 +88,10 @@ type browserCheck struct {
 }
 
 // checkInBrowser opens a copy of page (beside it, so relative links hold)
-// with checkScript in it and returns what the script found.
-func checkInBrowser(t *testing.T, page string) browserCheck {
+// with checkScript in it and returns what the script found. With png set,
+// the same run of chromium saves a screenshot of the page there (the
+// script draws nothing) and the test logs its path.
+func checkInBrowser(t *testing.T, page, png string) browserCheck {
 	t.Helper()
 	b, err := os.ReadFile(page)
 	if err != nil {
@@ -97,10 +102,21 @@ func checkInBrowser(t *testing.T, page string) browserCheck {
 	if err := os.WriteFile(cp, []byte(html), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := runChromium(t, "--dump-dom", "file://"+cp)
-	_, after, ok := strings.Cut(out, `<pre id="browser-check">`)
+	args := []string{"--dump-dom", "file://" + cp}
+	if png != "" {
+		args = append([]string{"--screenshot=" + png}, args...)
+	}
+	out := runChromium(t, args...)
+	if png != "" {
+		if st, err := os.Stat(png); err != nil || st.Size() == 0 {
+			t.Fatalf("no screenshot of %s: %v", page, err)
+		}
+		t.Logf("screenshot of %s: %s", filepath.Base(page), png)
+	}
+	_, after, ok := strings.Cut(out, `<pre id="browser-check"`)
+	_, after, ok1 := strings.Cut(after, ">")
 	body, _, ok2 := strings.Cut(after, "</pre>")
-	if !ok || !ok2 {
+	if !ok || !ok1 || !ok2 {
 		t.Fatalf("%s: the check did not run (no #browser-check in the DOM):\n%.2000s", page, out)
 	}
 	var c browserCheck
@@ -108,16 +124,6 @@ func checkInBrowser(t *testing.T, page string) browserCheck {
 		t.Fatalf("%s: %v in %q", page, err, body)
 	}
 	return c
-}
-
-// screenshot saves a PNG of page and logs its path.
-func screenshot(t *testing.T, page, png string) {
-	t.Helper()
-	runChromium(t, "--screenshot="+png, "file://"+page)
-	if st, err := os.Stat(png); err != nil || st.Size() == 0 {
-		t.Fatalf("no screenshot of %s: %v", page, err)
-	}
-	t.Logf("screenshot of %s: %s", filepath.Base(page), png)
 }
 
 // runChromium runs chromium on one page with a profile of its own and
@@ -175,14 +181,16 @@ func TestPagesInBrowser(t *testing.T) {
 		{filepath.Join(sweepDir, HTMLFile), 3},
 		{filepath.Join(runDir, RunHTML), 4},
 	} {
-		c := checkInBrowser(t, pg.path)
-		for _, e := range c.Errors {
-			t.Errorf("%s: %s", filepath.Base(pg.path), e)
-		}
-		if c.Images < pg.images {
-			t.Errorf("%s: %d images loaded, want at least %d", filepath.Base(pg.path), c.Images, pg.images)
-		}
-		screenshot(t, pg.path, filepath.Join(shots, strings.TrimSuffix(filepath.Base(pg.path), ".html")+".png"))
+		t.Run(filepath.Base(pg.path), func(t *testing.T) {
+			t.Parallel()
+			c := checkInBrowser(t, pg.path, filepath.Join(shots, strings.TrimSuffix(filepath.Base(pg.path), ".html")+".png"))
+			for _, e := range c.Errors {
+				t.Errorf("%s: %s", filepath.Base(pg.path), e)
+			}
+			if c.Images < pg.images {
+				t.Errorf("%s: %d images loaded, want at least %d", filepath.Base(pg.path), c.Images, pg.images)
+			}
+		})
 	}
 }
 
@@ -192,6 +200,7 @@ func TestBrowserCheckCatchesErrors(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: no browser")
 	}
+	t.Parallel()
 	needChromium(t)
 	dir := t.TempDir()
 	empty := `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100"><rect x="10" y="10" width="180" height="80" fill="none" stroke="#000"/></svg>`
@@ -203,7 +212,7 @@ func TestBrowserCheckCatchesErrors(t *testing.T) {
 	if err := os.WriteFile(page, []byte(html), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c := checkInBrowser(t, page)
+	c := checkInBrowser(t, page, "")
 	got := strings.Join(c.Errors, "\n")
 	for _, want := range []string{"console.error: boom", "broken image: missing", "empty plot: axes only"} {
 		if !strings.Contains(got, want) {

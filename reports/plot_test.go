@@ -76,15 +76,14 @@ func TestPlotsGolden(t *testing.T) {
 // one, and one partial resync) draws and counts each kind apart, as the
 // figures count them: first syncs are not resyncs.
 func TestLagPlotCountsAsTheRecord(t *testing.T) {
+	t.Parallel()
 	s, err := scenarios.LoadFile("../scenarios/failover-loses-writes.yaml", scenarios.Overrides{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, err := scenarios.Run(s, 1, scenarios.RunOptions{SkipLinearizability: true, SampleEvery: s.Duration / 200})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := sweep.NewRecord(0, 0, nil, run, s.Duration/200, 0)
+	// The run the run page's test makes (sampled as run.html samples).
+	run := runRecord(t, "failover-loses-writes")
+	rec := sweep.NewRecord(0, 0, nil, run, SampleEvery(s.Duration), 0)
 	figs := func(name string) int { return int(rec.Figures.Int(name)) }
 	if figs("first_syncs") != 2 || figs("full_resyncs") != 1 || figs("partial_resyncs") != 1 {
 		t.Fatalf("the scenario changed: first syncs %d, full %d, partial %d", figs("first_syncs"), figs("full_resyncs"), figs("partial_resyncs"))

@@ -72,6 +72,7 @@ func TestRunIsReproducible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short: the library's determinism test covers runs; go test without -short runs this end to end")
 	}
+	t.Parallel()
 	dir := t.TempDir()
 	var traces, sums [2][]byte
 	for i := range traces {
@@ -331,6 +332,7 @@ func TestRunUnsafeName(t *testing.T) {
 // --force over an earlier run leaves no artifact of it beside the new
 // run's: here the earlier run's history.html.
 func TestRunOutputsAreReplacedWhole(t *testing.T) {
+	t.Parallel()
 	out := t.TempDir()
 	victim := writeFile(t, t.TempDir(), "victim", "keep")
 	if err := os.Symlink(victim, filepath.Join(out, "trace.log")); err != nil {

@@ -66,11 +66,13 @@ var (
 // whose history is not linearizable: every figure by its name, the
 // expectations, the checker's findings and the replay line.
 func TestGoldenRunSummary(t *testing.T) {
+	t.Parallel()
 	for _, file := range []string{"short-disconnect", "failover-loses-writes"} {
 		t.Run(file, func(t *testing.T) {
 			if testing.Short() && file != "short-disconnect" {
 				t.Skip("short: go test without -short checks this summary too")
 			}
+			t.Parallel()
 			code, stdout, stderr := runCLI("run", "../../scenarios/"+file+".yaml", "--out", t.TempDir(), "--force")
 			if code != 0 {
 				t.Fatalf("exit %d\n%s%s", code, stdout, stderr)

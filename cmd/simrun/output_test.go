@@ -14,6 +14,7 @@ import (
 // as written beside the run, and nothing else on stdout; both keep the
 // exit status.
 func TestRunQuietAndJSON(t *testing.T) {
+	t.Parallel()
 	out := t.TempDir()
 	// A tenth of the file's rate: the outputs are the point, not the load.
 	light := []string{"--set", "workload.rate=100"}

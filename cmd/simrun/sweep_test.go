@@ -15,6 +15,7 @@ const tiny = "../../scenarios/sweep/testdata/tiny.yaml"
 // simrun sweep, report and merge: exit codes, the files they write, and
 // shards that merge into the whole sweep's results.csv.
 func TestSweepReportMerge(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	whole := filepath.Join(dir, "whole")
 	args := []string{"sweep", tiny, "--vary", "config.repl-backlog-size=16kb,4mb", "--seeds", "2", "--workers", "2"}
@@ -111,6 +112,7 @@ func TestSweepReportMerge(t *testing.T) {
 // changes the report; a resumed sweep keeps its target unless given one.
 // Shards of different targets merge under the first one's, or --target.
 func TestSweepResumeSeedsAndTarget(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	d := filepath.Join(dir, "sweep")
 	knobs := []string{"sweep", tiny, "--vary", "config.repl-backlog-size=16kb,4mb"}

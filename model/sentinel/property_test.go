@@ -19,6 +19,7 @@ import (
 // that declares itself elected leader holds votes from at least the quorum
 // and a majority of the sentinels in that epoch.
 func TestElectionProperties(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(rt *rapid.T) {
 		w := newWorld(t)
 		w.addNode("m1", model.DefaultConfig())

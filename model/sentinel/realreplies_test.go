@@ -55,6 +55,7 @@ func TestRepliesMatchRealSentinel(t *testing.T) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Skip("redis-server not on PATH")
 	}
+	t.Parallel()
 	port, masterPort := freePort(t), freePort(t)
 	script := strings.ReplaceAll(strings.Join(sentinelScript, "\n"), "MASTER", strconv.Itoa(masterPort))
 	var req []byte

@@ -27,6 +27,7 @@ func TestExploreFindsPlantedBugs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("explores each planted bug: go test without -short runs it")
 	}
+	t.Parallel()
 	for _, bug := range model.BugNames() {
 		file, ok := bugSpaces[bug]
 		if !ok {
@@ -34,8 +35,9 @@ func TestExploreFindsPlantedBugs(t *testing.T) {
 			continue
 		}
 		t.Run(bug, func(t *testing.T) {
+			t.Parallel()
 			sp := load(t, file, bug)
-			opts := Options{Seed: 1, Runs: 200, Workers: 2}
+			opts := Options{Seed: 1, Runs: 200, Workers: 1}
 			res, err := sp.Explore(opts)
 			if err != nil {
 				t.Fatal(err)
