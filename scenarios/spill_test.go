@@ -64,9 +64,9 @@ func TestSpilledHistoryAgrees(t *testing.T) {
 // spillShort are the files TestSpilledHistoryAgrees runs under -short:
 // they have stale reads, replica reads, WAIT and lost writes.
 var spillShort = map[string]bool{
-	"read-from-replicas-staleness.yaml": true,
-	"failover-loses-writes.yaml":        true,
-	"wait-acknowledged.yaml":            true,
+	"read-from-replicas-staleness.yaml":    true,
+	"sentinel-partition-loses-writes.yaml": true,
+	"wait-acknowledged.yaml":               true,
 }
 
 // A spilled history cannot be checked for linearizability: Run says so.
