@@ -320,8 +320,9 @@ func (n *Node) setPlain(c *client, argv [][]byte) bool {
 		p.val = append(p.val[:0], argv[2]...)
 	} else {
 		p = &item{val: append([]byte(nil), argv[2]...)}
-		d.keys[string(argv[1])] = p
-		d.order = nil
+		k := string(argv[1])
+		d.keys[k] = p
+		d.addOrder(k, p)
 	}
 	d.rehash(p, argv[1])
 	c.addSimple("OK")

@@ -35,9 +35,11 @@ type db struct {
 	nexp    int    // keys with an expiry set
 	sum     uint64 // the keyspace hash of this database: the sum of its items' hashes
 	// order is the keys in byte order with their items, kept from one
-	// pass over the keyspace (snapshot, digest) to the next until a key
-	// is added or removed (an overwrite keeps the item); nil: not known.
+	// pass over the keyspace (snapshot, digest) to the next: keys added
+	// since wait in added to be merged in; a removal drops it (nil: not
+	// known). An overwrite keeps the item, so it changes neither.
 	order []keyed
+	added []keyed
 }
 
 // keyed is a key with its item.
@@ -93,8 +95,9 @@ func (d *db) set(key []byte, val []byte, expireMs int64) {
 		p.expireMs = expireMs
 	} else {
 		p = &item{val: append([]byte(nil), val...), expireMs: expireMs}
-		d.keys[string(key)] = p
-		d.order = nil
+		k := string(key)
+		d.keys[k] = p
+		d.addOrder(k, p)
 	}
 	d.rehash(p, key)
 	if expireMs != 0 {
@@ -113,7 +116,7 @@ func (d *db) del(key string) bool {
 	}
 	d.sum -= old.hash
 	delete(d.keys, key)
-	d.order = nil
+	d.order, d.added = nil, nil
 	return true
 }
 
@@ -146,24 +149,59 @@ func (d *db) nextExpired(nowMs int64) (string, bool) {
 
 func (d *db) flush() {
 	d.keys = make(map[string]*item)
-	d.order = nil
+	d.order, d.added = nil, nil
 	d.expires = nil
 	d.nexp = 0
 	d.sum = 0
 }
 
 // sorted returns the db's keys with their items in byte order, the order
-// snapshots and digests use. The slice is the db's: callers only read it.
+// snapshots and digests use. The slice is the db's: callers only read it,
+// and not after the db changes.
 func (d *db) sorted() []keyed {
+	if d.order != nil && len(d.added) > 0 {
+		d.mergeAdded()
+	}
 	if d.order == nil || len(d.order) != len(d.keys) {
 		order := make([]keyed, 0, len(d.keys))
 		for k, it := range d.keys {
 			order = append(order, keyed{k, it})
 		}
-		slices.SortFunc(order, func(a, b keyed) int { return strings.Compare(a.key, b.key) })
-		d.order = order
+		slices.SortFunc(order, compareKeyed)
+		d.order, d.added = order, nil
 	}
 	return d.order
+}
+
+func compareKeyed(a, b keyed) int { return strings.Compare(a.key, b.key) }
+
+// addOrder notes a key just added, for the next sorted to merge in (when
+// there is an order to merge into).
+func (d *db) addOrder(key string, p *item) {
+	if d.order != nil {
+		d.added = append(d.added, keyed{key, p})
+	}
+}
+
+// mergeAdded sorts the keys added since the last sorted and merges them
+// into the order, from the back, in place.
+func (d *db) mergeAdded() {
+	add := d.added
+	slices.SortFunc(add, compareKeyed)
+	old := len(d.order)
+	d.order = slices.Grow(d.order, len(add))[:old+len(add)]
+	i, j := old-1, len(add)-1
+	for k := len(d.order) - 1; j >= 0; k-- {
+		if i >= 0 && d.order[i].key > add[j].key {
+			d.order[k] = d.order[i]
+			i--
+		} else {
+			d.order[k] = add[j]
+			j--
+		}
+	}
+	clear(add)
+	d.added = add[:0]
 }
 
 // Entry is one key as seen from outside the engine (checker, tests).
@@ -183,7 +221,11 @@ func (e Entry) Expired(now time.Duration) bool {
 // Dataset returns every key of every database in (db, key) order. Expired
 // keys that have not been deleted yet are included, as a replica holds them.
 func (n *Node) Dataset() []Entry {
-	var out []Entry
+	total := 0
+	for _, d := range n.dbs {
+		total += len(d.keys)
+	}
+	out := make([]Entry, 0, total)
 	for i, d := range n.dbs {
 		for _, e := range d.sorted() {
 			k, it := e.key, e.it

@@ -305,9 +305,11 @@ func (r *runner) finish(limit string) *Facts {
 		r.work.history.close(int64(res.SimTime))
 		res.Operations = r.work.history.len()
 		if r.history == nil {
-			// With room for the checker's reads of the final dataset, one
-			// per key (of the dataset or of the workload's key space).
-			res.History = r.work.history.all(len(res.FinalDataset) + r.s.Workload.Keys)
+			// With room for the checker's reads of the final dataset:
+			// one per key the operations touched, so no more than
+			// there are operations, nor than the keys of the final
+			// dataset and of the workload's key space.
+			res.History = r.work.history.all(min(res.Operations, len(res.FinalDataset)+r.s.Workload.Keys))
 		}
 	}
 	w.Trace.Printf(w.Now(), "end converged=%v events=%d", res.Converged, res.Events)

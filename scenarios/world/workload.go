@@ -114,16 +114,19 @@ func keyTable(prefix string, n, size int) []string {
 }
 
 // historyRoom is the room a history kept in memory reserves: about the
-// operations the workload issues, with a margin for Poisson arrivals and
-// room for the checker's final reads, up to maxHistoryRoom (a longer run
-// grows by chunks, and its history is copied once at the end).
+// operations the workload issues, with a margin for Poisson arrivals, and
+// room for the checker's final reads (one per key the operations touched:
+// no more than the operations, nor than the key spaces of set and incr in
+// every database used), up to maxHistoryRoom (a longer run grows by
+// chunks, and its history is copied once at the end).
 func historyRoom(s *spec.Spec) int {
 	n := s.Workload.RatePerSec * s.Duration.Seconds()
 	for _, b := range s.Workload.Bursts {
 		n += float64(b.Writes)
 	}
-	n += 4*math.Sqrt(n) + 3*float64(s.Workload.Keys) + 64
-	return int(min(n, maxHistoryRoom))
+	n += 4*math.Sqrt(n) + 64
+	keys := 2 * float64(s.Workload.Keys) * float64(max(1, s.Workload.DBs))
+	return int(min(n+min(n, keys), maxHistoryRoom))
 }
 
 // maxHistoryRoom bounds historyRoom: about 200 MB of operations.
