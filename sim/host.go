@@ -99,14 +99,9 @@ func (h *Host) At(t time.Duration, fn func()) Timer {
 	if !h.up {
 		return Timer{}
 	}
-	life := h.life
-	var tm Timer
-	tm = h.net.s.At(t, func() {
-		if h.life == life {
-			h.run(fn, tm)
-		}
-	})
-	return tm
+	// The scheduler checks the life and calls run, with no closure to
+	// make for each timer.
+	return h.net.s.at(t, fn, h, h.life)
 }
 
 // After calls fn d from now on this host; see At.

@@ -45,6 +45,10 @@ type slot struct {
 	fn  func()
 	at  time.Duration
 	seq uint64
+	// host, when set, owns the event: fn runs through host.run, and only
+	// if the host is still in life (see Host.At).
+	host *Host
+	life uint64
 }
 
 // Limits bound a run so that a bug or a livelock ends it with a reason instead
@@ -133,6 +137,11 @@ func (s *Scheduler) Err() error {
 // At schedules fn to run at virtual time t. A time in the past means now:
 // the clock never goes backwards.
 func (s *Scheduler) At(t time.Duration, fn func()) Timer {
+	return s.at(t, fn, nil, 0)
+}
+
+// at schedules fn, owned by host in its life (nil: by no host).
+func (s *Scheduler) at(t time.Duration, fn func(), host *Host, life uint64) Timer {
 	if t < s.now {
 		t = s.now
 	}
@@ -145,7 +154,7 @@ func (s *Scheduler) At(t time.Duration, fn func()) Timer {
 		s.slots = append(s.slots, slot{})
 	}
 	s.seq++
-	s.slots[i] = slot{fn: fn, at: t, seq: s.seq}
+	s.slots[i] = slot{fn: fn, at: t, seq: s.seq, host: host, life: life}
 	s.queue.push(entry{at: t, seq: s.seq, slot: i})
 	return Timer{slot: i, seq: s.seq}
 }
@@ -252,10 +261,14 @@ func (s *Scheduler) Run(until time.Duration, stop func() bool) StopReason {
 		}
 		s.queue.pop(ep)
 		s.now = e.at
-		fn := s.slots[e.slot].fn
+		sl := s.slots[e.slot]
 		s.release(e.slot)
 		s.fired++
-		fn()
+		if sl.host == nil {
+			sl.fn()
+		} else if sl.host.life == sl.life {
+			sl.host.run(sl.fn, Timer{slot: e.slot, seq: e.seq})
+		}
 		if stop != nil && stop() {
 			return StopCondition
 		}
